@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The test command (README; .ci/run calls exactly this). Formatting, clippy for the server and the
+# browser builds, every Rust test against a throwaway private PostgreSQL cluster (or DATABASE_URL
+# when set), then the browser tests in headless Chromium against a debug build. Ends with one
+# summary line and exits non-zero on any failure.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT"
+started=$SECONDS
+LOGS="$(mktemp -d /tmp/callbackcloser-test-logs-XXXXXX)"
+
+ensure_rust_tools
+ensure_build_npm_tools
+ensure_browser_test_tools
+ensure_postgres_binaries
+
+cleanup() {
+    [ -n "${SERVER_PID:-}" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+    [ -n "${PG_DIR:-}" ] && stop_cluster "$PG_DIR/pg" && rm -rf "$PG_DIR"
+    return 0
+}
+trap cleanup EXIT
+
+if [ -z "${DATABASE_URL:-}" ]; then
+    PG_DIR="$(mktemp -d /tmp/callbackcloser-pg-XXXXXX)"
+    chmod 755 "$PG_DIR"
+    port="$(free_port)"
+    say "Starting a throwaway PostgreSQL cluster on 127.0.0.1:$port"
+    start_cluster "$PG_DIR/pg" "$port" throwaway
+    export DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres"
+fi
+
+say "Formatting (cargo fmt --check)"
+cargo fmt --all -- --check
+
+say "Clippy, server build"
+cargo clippy --features ssr --all-targets -- -D warnings
+
+say "Clippy, browser build"
+cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
+
+say "Rust tests (unit, database, HTTP) against PostgreSQL"
+rust_status=0
+cargo nextest run --features ssr --no-fail-fast --test-threads 4 2>&1 | tee "$LOGS/nextest.log" || rust_status=$?
+rust_summary="$(grep -E '^\s+Summary' "$LOGS/nextest.log" | tail -1 | sed -E 's/^\s+Summary \[[^]]*\] //')"
+
+say "Building the debug site for the browser tests (cargo leptos build)"
+cargo leptos build
+
+say "Browser tests (headless Chromium)"
+e2e_db="callbackcloser_e2e_$$"
+psql_url "$DATABASE_URL" "CREATE DATABASE $e2e_db" >/dev/null
+port="$(free_port)"
+env \
+    DATABASE_URL="$(with_database "$DATABASE_URL" "$e2e_db")" \
+    LEPTOS_SITE_ROOT="$CARGO_TARGET_DIR/site" \
+    LEPTOS_SITE_ADDR="127.0.0.1:$port" \
+    PUBLIC_BASE_URL="http://127.0.0.1:$port" \
+    RUST_LOG=warn \
+    "$CARGO_TARGET_DIR/debug/callbackcloser" serve >"$LOGS/server.log" 2>&1 &
+SERVER_PID=$!
+wait_for_http "http://127.0.0.1:$port/api/health" 60 || { cat "$LOGS/server.log"; die "the server did not become healthy"; }
+e2e_status=0
+E2E_BASE_URL="http://127.0.0.1:$port" node --test --test-reporter=spec --test-reporter-destination=stdout \
+    --test-reporter=tap --test-reporter-destination="$LOGS/e2e.tap" end2end/tests/ || e2e_status=$?
+e2e_pass="$(grep -E '^# pass' "$LOGS/e2e.tap" | awk '{print $3}')"
+e2e_fail="$(grep -E '^# fail' "$LOGS/e2e.tap" | awk '{print $3}')"
+
+elapsed=$((SECONDS - started))
+status=$(( rust_status != 0 || e2e_status != 0 ))
+verdict=$([ "$status" = 0 ] && echo PASS || echo FAIL)
+printf '\nSummary: %s — Rust: %s; browser: %s passed, %s failed; %dm%02ds\n' \
+    "$verdict" "${rust_summary:-no summary}" "${e2e_pass:-0}" "${e2e_fail:-?}" $((elapsed / 60)) $((elapsed % 60))
+exit "$status"

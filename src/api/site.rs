@@ -1,0 +1,25 @@
+//! Facts about the deployment that public pages show.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SiteInfo {
+    pub support_email: String,
+    /// Calls, texts and payments are simulated; every page says so.
+    pub demo_mode: bool,
+    pub starter_conversations: u32,
+    pub pro_conversations: u32,
+}
+
+#[server(prefix = "/api/site", endpoint = "info")]
+pub async fn get_site_info() -> Result<SiteInfo, ServerFnError> {
+    let state = expect_context::<crate::server::state::AppState>();
+    let config = &state.config;
+    Ok(SiteInfo {
+        support_email: config.support_email.clone(),
+        demo_mode: config.demo_mode,
+        starter_conversations: config.plans.starter_conversations,
+        pro_conversations: config.plans.pro_conversations,
+    })
+}

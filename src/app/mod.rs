@@ -1,0 +1,94 @@
+//! The Leptos UI, rendered on the server and hydrated in the browser.
+
+pub mod components;
+pub mod pages;
+
+use leptos::prelude::*;
+use leptos_meta::{Meta, MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::{
+    SsrMode,
+    components::{Route, Router, Routes},
+    path,
+};
+
+use crate::{
+    PRODUCT_NAME,
+    api::site::{SiteInfo, get_site_info},
+};
+use pages::{
+    not_found::NotFound,
+    public::{
+        contact::ContactPage,
+        home::HomePage,
+        legal::{PrivacyPage, RefundPage, TermsPage},
+    },
+};
+
+/// The HTML document around every page. On the server it also issues the per-response script
+/// nonce and the Content-Security-Policy that allows exactly that nonce.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    crate::server::http::page_headers::apply();
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="theme-color" content="#0f766e" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <link rel="manifest" href="/manifest.webmanifest" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body class="min-h-screen bg-slate-50 text-slate-900 antialiased">
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// Deployment facts (support email, demo mode, plan quotas) every page may show.
+#[derive(Clone, Copy)]
+pub struct SiteInfoResource(pub Resource<Result<SiteInfo, ServerFnError>>);
+
+pub fn use_site_info() -> Resource<Result<SiteInfo, ServerFnError>> {
+    expect_context::<SiteInfoResource>().0
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    provide_context(SiteInfoResource(Resource::new(|| (), |_| get_site_info())));
+    mark_body_hydrated();
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/callbackcloser.css" />
+        <Title formatter=|title: String| {
+            if title.is_empty() { PRODUCT_NAME.to_string() } else { format!("{title} · {PRODUCT_NAME}") }
+        } />
+        <Meta
+            name="description"
+            content="Missed a call? CallbackCloser texts the caller back within seconds, asks what they need and alerts you with the details."
+        />
+        <Router>
+            <Routes fallback=NotFound>
+                <Route path=path!("/") view=HomePage ssr=SsrMode::InOrder />
+                <Route path=path!("/terms") view=TermsPage ssr=SsrMode::InOrder />
+                <Route path=path!("/privacy") view=PrivacyPage ssr=SsrMode::InOrder />
+                <Route path=path!("/refund") view=RefundPage ssr=SsrMode::InOrder />
+                <Route path=path!("/contact") view=ContactPage ssr=SsrMode::InOrder />
+            </Routes>
+        </Router>
+    }
+}
+
+/// Browser tests wait for `body[data-hydrated="true"]` before interacting (web.md §1).
+fn mark_body_hydrated() {
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+}

@@ -1,0 +1,4 @@
+//! One module per page or page group.
+
+pub mod not_found;
+pub mod public;

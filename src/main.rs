@@ -1,0 +1,94 @@
+//! `callbackcloser` server binary: `serve` (default) and the operator subcommands.
+
+use std::process::ExitCode;
+
+use callbackcloser::server::{
+    cli::{Cli, Command, ServeArgs},
+    commands,
+    config::Config,
+    db,
+    router::router,
+    serve::{display_address, serve_http, start_worker, system_clock},
+    shutdown::Shutdown,
+    site::load_site_options,
+    state::AppState,
+    telemetry,
+};
+use clap::Parser as _;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match Cli::parse()
+        .command
+        .unwrap_or(Command::Serve(ServeArgs::default()))
+    {
+        Command::Serve(args) => run_server(args).await,
+        Command::Migrate => commands::migrate().await,
+        Command::CheckEnv(args) => commands::check_env(args),
+        Command::PrintWebhooks(args) => commands::print_webhooks(args),
+        Command::DbSmoke => commands::db_smoke().await,
+        Command::RequeueDead(args) => commands::requeue_dead(args).await,
+    }
+}
+
+/// config → telemetry → pool + migrations → state → router → serve (+ worker) → shutdown.
+async fn run_server(args: ServeArgs) -> ExitCode {
+    let (config, report) = match Config::load() {
+        Ok(loaded) => loaded,
+        Err(report) => {
+            commands::print_config_errors(&report);
+            return ExitCode::FAILURE;
+        }
+    };
+    telemetry::init(config.log_format, &config.rust_log);
+    for line in report.warnings() {
+        tracing::warn!(variable = line.name, "{}", line.note);
+    }
+    let site = match load_site_options() {
+        Ok(site) => site,
+        Err(err) => return fail(&err),
+    };
+    let pool = match db::connect(&config.database, std::time::Duration::from_secs(30)).await {
+        Ok(pool) => pool,
+        Err(err) => return fail(&format!("cannot connect to the database: {err}")),
+    };
+    if !args.no_migrate {
+        match db::migrate(&pool).await {
+            Ok(applied) => applied.iter().for_each(|m| {
+                tracing::info!(version = m.version, "applied migration {}", m.description)
+            }),
+            Err(err) => return fail(&format!("migrations failed: {err}")),
+        }
+    }
+    let state = AppState::new(config, pool.clone(), system_clock(), site);
+    let config = state.config.clone();
+    tracing::info!(
+        version = env!("CARGO_PKG_VERSION"),
+        app_env = config.app_env.as_str(),
+        public_base_url = %config.public_base_url,
+        demo_mode = config.demo_mode,
+        worker = config.worker.enabled,
+        url = %display_address(config.site_addr),
+        "CallbackCloser serving"
+    );
+    let shutdown = Shutdown::new();
+    let worker = start_worker(&state, &shutdown).await;
+    let served = serve_http(state.clone(), router(state), shutdown).await;
+    if let Some(worker) = worker {
+        let _ = worker.await;
+    }
+    pool.close().await;
+    match served {
+        Ok(()) => {
+            tracing::info!("stopped cleanly");
+            ExitCode::SUCCESS
+        }
+        Err(err) => fail(&format!("server error: {err}")),
+    }
+}
+
+fn fail(message: &str) -> ExitCode {
+    tracing::error!("{message}");
+    eprintln!("{message}");
+    ExitCode::FAILURE
+}

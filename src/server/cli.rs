@@ -1,0 +1,75 @@
+//! Command-line interface (operations.md §2). Usage errors exit 2 (clap's convention).
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use uuid::Uuid;
+
+use super::config::AppEnv;
+
+#[derive(Debug, Parser)]
+#[command(name = "callbackcloser", version, about = "Missed call to booked job.")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve HTTP and run the job worker (the default).
+    Serve(ServeArgs),
+    /// Apply pending database migrations.
+    Migrate,
+    /// Check every configuration variable; exit 1 when something required is missing or invalid.
+    CheckEnv(CheckEnvArgs),
+    /// Print the webhook URLs to configure at Twilio and Stripe.
+    PrintWebhooks(PrintWebhooksArgs),
+    /// Connect to the database and report its version and pending migrations.
+    DbSmoke,
+    /// Move dead jobs back to the queue.
+    RequeueDead(RequeueDeadArgs),
+}
+
+#[derive(Debug, Default, Args)]
+pub struct ServeArgs {
+    /// Do not apply pending migrations at startup.
+    #[arg(long)]
+    pub no_migrate: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckEnvArgs {
+    /// Check the rules of this environment instead of APP_ENV's.
+    #[arg(long, value_enum)]
+    pub env: Option<EnvArg>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum EnvArg {
+    Development,
+    Production,
+}
+
+impl From<EnvArg> for AppEnv {
+    fn from(arg: EnvArg) -> Self {
+        match arg {
+            EnvArg::Development => AppEnv::Development,
+            EnvArg::Production => AppEnv::Production,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct PrintWebhooksArgs {
+    /// Print the shared webhook token instead of REDACTED (non-production only).
+    #[arg(long)]
+    pub show_token: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RequeueDeadArgs {
+    /// Only jobs of this kind (e.g. send_sms).
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// Only this job.
+    #[arg(long)]
+    pub id: Option<Uuid>,
+}

@@ -1,0 +1,206 @@
+//! Correlation ids (operations.md §4), the per-request log line, and the panic guard.
+//!
+//! One middleware does all three because they share the id: the request span carries it, the
+//! response always returns it (401, 429 and 500 included), and a panic turns into a 500 page
+//! that quotes it while the process keeps serving.
+
+use std::{panic::AssertUnwindSafe, time::Instant};
+
+use axum::{
+    body::Body,
+    extract::{MatchedPath, Request, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use futures::FutureExt as _;
+use rand::Rng as _;
+use tracing::Instrument as _;
+
+use crate::server::state::AppState;
+
+pub const HEADER: &str = "x-correlation-id";
+
+/// The request's correlation id, available to handlers as an extension.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CorrelationId(pub String);
+
+impl CorrelationId {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// 1..128 characters of `[A-Za-z0-9._:-]` after trimming.
+pub fn accept(raw: &str) -> Option<&str> {
+    let trimmed = raw.trim();
+    let valid = (1..=128).contains(&trimmed.len())
+        && trimmed
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'));
+    valid.then_some(trimmed)
+}
+
+/// `X-Correlation-Id`, else `X-Request-Id`; a present but invalid header is not skipped over.
+pub fn from_headers(headers: &HeaderMap) -> Option<String> {
+    let header = headers
+        .get(HEADER)
+        .or_else(|| headers.get("x-request-id"))?;
+    accept(header.to_str().ok()?).map(str::to_owned)
+}
+
+/// `req_<8 random base36 chars>_<base36 epoch ms>`.
+pub fn generate(epoch_ms: i64) -> String {
+    const ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut rng = rand::rng();
+    let random: String = (0..8)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect();
+    format!("req_{random}_{}", base36(epoch_ms.max(0) as u64))
+}
+
+fn base36(mut n: u64) -> String {
+    const ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut digits = Vec::new();
+    loop {
+        digits.push(ALPHABET[(n % 36) as usize]);
+        n /= 36;
+        if n == 0 {
+            break;
+        }
+    }
+    digits.reverse();
+    String::from_utf8(digits).unwrap_or_default()
+}
+
+pub async fn correlate(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let started = Instant::now();
+    let id = from_headers(request.headers())
+        .unwrap_or_else(|| generate(state.clock.now().timestamp_millis()));
+    let method = request.method().clone();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|path| path.as_str().to_owned())
+        .unwrap_or_else(|| "fallback".to_owned());
+    request.extensions_mut().insert(CorrelationId(id.clone()));
+
+    let span =
+        tracing::info_span!("request", correlation_id = %id, method = %method, route = %route);
+    let outcome = AssertUnwindSafe(next.run(request))
+        .catch_unwind()
+        .instrument(span.clone())
+        .await;
+    let mut response = outcome.unwrap_or_else(|panic| {
+        let message = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        span.in_scope(|| {
+            tracing::error!(event = "app.error", source = "http", kind = "panic", panic = %message, "request handler panicked");
+        });
+        internal_error_page(&id)
+    });
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert(HEADER, value);
+    }
+    span.in_scope(|| {
+        tracing::info!(
+            status = response.status().as_u16(),
+            duration_ms = started.elapsed().as_millis() as u64,
+            "request"
+        );
+    });
+    response
+}
+
+/// The 500 page: the reference only, never details (web.md §11).
+pub fn internal_error_page(correlation_id: &str) -> Response {
+    let body = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Something went wrong</title><link rel=\"stylesheet\" href=\"/pkg/callbackcloser.css\"></head><body class=\"error-page\"><main><h1>Something went wrong. Reference: {id}</h1><p><a href=\"/\">Back to the home page</a></p></main></body></html>",
+        id = html_escape(correlation_id)
+    );
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        Body::from(body),
+    )
+        .into_response()
+}
+
+fn html_escape(raw: &str) -> String {
+    raw.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(*name, HeaderValue::from_str(value).unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn spec_vectors() {
+        let both = headers(&[
+            ("x-correlation-id", "corr-explicit-123"),
+            ("x-request-id", "req-fallback-456"),
+        ]);
+        assert_eq!(from_headers(&both).as_deref(), Some("corr-explicit-123"));
+        let only_request = headers(&[("x-request-id", "req-fallback-456")]);
+        assert_eq!(
+            from_headers(&only_request).as_deref(),
+            Some("req-fallback-456")
+        );
+        let invalid = headers(&[("x-correlation-id", "has space")]);
+        assert_eq!(from_headers(&invalid), None);
+    }
+
+    #[test]
+    fn accepted_shapes() {
+        assert_eq!(accept("  abc.DEF_1:2-3 "), Some("abc.DEF_1:2-3"));
+        assert_eq!(accept(&"a".repeat(128)), Some("a".repeat(128).as_str()));
+        assert_eq!(accept(&"a".repeat(129)), None);
+        assert_eq!(accept(""), None);
+        assert_eq!(accept("   "), None);
+        assert_eq!(accept("a/b"), None);
+        assert_eq!(accept("é"), None);
+    }
+
+    #[test]
+    fn generated_ids_have_the_documented_shape() {
+        let id = generate(1_700_000_000_000);
+        let parts: Vec<_> = id.split('_').collect();
+        assert_eq!(parts.len(), 3, "{id}");
+        assert_eq!(parts[0], "req");
+        assert_eq!(parts[1].len(), 8);
+        assert!(
+            parts[1]
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase())
+        );
+        assert_eq!(parts[2], base36(1_700_000_000_000));
+        assert_eq!(base36(0), "0");
+        assert_eq!(base36(35), "z");
+        assert_eq!(base36(36), "10");
+        assert!(accept(&id).is_some());
+    }
+
+    #[test]
+    fn the_error_page_quotes_only_the_reference() {
+        let response = internal_error_page("req_<x>");
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
+}

@@ -1,0 +1,7 @@
+//! HTTP plumbing shared by every route: correlation ids, request logs, the panic guard,
+//! security headers and the health endpoint.
+
+pub mod correlation;
+pub mod health;
+pub mod page_headers;
+pub mod security_headers;

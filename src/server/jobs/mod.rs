@@ -1,0 +1,11 @@
+//! The outbox and job queue (operations.md §7): enqueue in the caller's transaction, claim with
+//! `FOR UPDATE SKIP LOCKED`, leases, backoff, dead jobs, and the in-process worker.
+
+pub mod kind;
+pub mod maintenance;
+pub mod queue;
+pub mod worker;
+
+pub use kind::JobKind;
+pub use queue::{ClaimedJob, NewJob, enqueue, enqueue_or_reschedule};
+pub use worker::{Backoff, JobError, Registry, Worker, WorkerOptions};

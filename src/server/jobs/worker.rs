@@ -1,0 +1,409 @@
+//! The in-process worker: claims due jobs, runs their handlers, records outcomes with backoff,
+//! keeps leases alive, and stops cleanly (operations.md §7, §9).
+
+use std::{
+    collections::HashMap,
+    future::Future,
+    panic::AssertUnwindSafe,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use chrono::{DateTime, Utc};
+use futures::{FutureExt as _, future::BoxFuture};
+use rand::Rng as _;
+use sqlx::{PgPool, postgres::PgListener};
+use tokio::task::JoinSet;
+use tracing::Instrument as _;
+use uuid::Uuid;
+
+use super::{
+    kind::{JobKind, with_jitter},
+    queue::{self, ClaimedJob, Finish, Finished, JOBS_READY_CHANNEL},
+};
+use crate::server::{clock::SharedClock, shutdown::Shutdown};
+
+/// Why an attempt did not succeed.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// Worth another attempt after the kind's backoff (network trouble, 5xx, a database blip).
+    #[error("{0}")]
+    Retryable(String),
+    /// Retrying cannot help (bad input, a rejected request): the job is dead at once.
+    #[error("{0}")]
+    Permanent(String),
+    /// Not a failure: run again at this instant without counting the attempt (pacing).
+    #[error("rescheduled to {0}")]
+    RescheduleAt(DateTime<Utc>),
+}
+
+impl From<sqlx::Error> for JobError {
+    fn from(err: sqlx::Error) -> Self {
+        JobError::Retryable(format!("database error: {err}"))
+    }
+}
+
+pub type JobFuture = BoxFuture<'static, Result<(), JobError>>;
+
+/// Runs one kind of job. Handlers re-read current rows and check claim markers, so running one
+/// twice is harmless.
+pub trait JobHandler: Send + Sync + 'static {
+    fn run(&self, job: ClaimedJob) -> JobFuture;
+}
+
+impl<F, Fut> JobHandler for F
+where
+    F: Fn(ClaimedJob) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<(), JobError>> + Send + 'static,
+{
+    fn run(&self, job: ClaimedJob) -> JobFuture {
+        Box::pin(self(job))
+    }
+}
+
+/// The handlers this worker runs; it only claims jobs of registered kinds.
+#[derive(Clone, Default)]
+pub struct Registry {
+    handlers: HashMap<JobKind, Arc<dyn JobHandler>>,
+}
+
+impl Registry {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn register(mut self, kind: JobKind, handler: impl JobHandler) -> Self {
+        self.handlers.insert(kind, Arc::new(handler));
+        self
+    }
+
+    pub fn kinds(&self) -> Vec<JobKind> {
+        let mut kinds: Vec<_> = self.handlers.keys().copied().collect();
+        kinds.sort();
+        kinds
+    }
+}
+
+/// Delays between attempts. Production always uses `Standard`; tests substitute `Fixed` so
+/// retry scenarios run in seconds (quality.md §2.1).
+#[derive(Clone, Copy, Debug)]
+pub enum Backoff {
+    Standard,
+    Fixed(Duration),
+}
+
+impl Backoff {
+    fn delay(self, kind: JobKind, failed_attempt: i32) -> chrono::Duration {
+        let delay = match self {
+            Backoff::Standard => with_jitter(
+                kind.base_delay(failed_attempt.max(1) as u32),
+                rand::rng().random::<f64>(),
+            ),
+            Backoff::Fixed(delay) => delay,
+        };
+        chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct WorkerOptions {
+    /// `locked_by` on claimed rows: unique per process.
+    pub worker_id: String,
+    pub concurrency: usize,
+    /// Fallback wake-up when no notification arrives (also picks up delayed jobs).
+    pub poll_interval: Duration,
+    pub lease_renewal: Duration,
+    pub heartbeat_interval: Duration,
+    pub backoff: Backoff,
+    /// How long shutdown waits for running jobs before giving their leases back.
+    pub drain_deadline: Duration,
+}
+
+impl WorkerOptions {
+    pub fn new(worker_id: impl Into<String>, concurrency: usize) -> Self {
+        Self {
+            worker_id: worker_id.into(),
+            concurrency: concurrency.max(1),
+            poll_interval: Duration::from_secs(5),
+            lease_renewal: Duration::from_secs(20),
+            heartbeat_interval: Duration::from_secs(30),
+            backoff: Backoff::Standard,
+            drain_deadline: Duration::from_secs(25),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Worker {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: PgPool,
+    clock: SharedClock,
+    handlers: HashMap<JobKind, Arc<dyn JobHandler>>,
+    kinds: Vec<JobKind>,
+    options: WorkerOptions,
+}
+
+impl Worker {
+    pub fn new(
+        pool: PgPool,
+        clock: SharedClock,
+        registry: Registry,
+        options: WorkerOptions,
+    ) -> Self {
+        let kinds = registry.kinds();
+        Self {
+            inner: Arc::new(Inner {
+                pool,
+                clock,
+                handlers: registry.handlers,
+                kinds,
+                options,
+            }),
+        }
+    }
+
+    /// Claims what is due now (up to the concurrency) and runs it to completion. Returns how
+    /// many jobs ran. Tests step the queue with this instead of waiting for the loop.
+    pub async fn run_due_jobs(&self) -> Result<usize, sqlx::Error> {
+        let jobs = self.claim(self.inner.options.concurrency).await?;
+        let count = jobs.len();
+        futures::future::join_all(jobs.into_iter().map(|job| execute(self.inner.clone(), job)))
+            .await;
+        Ok(count)
+    }
+
+    /// Runs due jobs until none is left (jobs that become due later are not waited for).
+    pub async fn drain(&self) -> Result<usize, sqlx::Error> {
+        let mut total = 0;
+        loop {
+            let ran = self.run_due_jobs().await?;
+            if ran == 0 {
+                return Ok(total);
+            }
+            total += ran;
+        }
+    }
+
+    async fn claim(&self, limit: usize) -> Result<Vec<ClaimedJob>, sqlx::Error> {
+        let inner = &self.inner;
+        let now = inner.clock.now();
+        for (kind, key) in queue::reap_exhausted_leases(&inner.pool, now).await? {
+            tracing::error!(
+                event = "jobs.dead",
+                kind,
+                key,
+                "job dead: its worker stopped during the final attempt"
+            );
+        }
+        queue::claim(
+            &inner.pool,
+            now,
+            &inner.options.worker_id,
+            &inner.kinds,
+            limit,
+        )
+        .await
+    }
+
+    /// The worker loop: woken by `NOTIFY jobs_ready`, by the poll interval and by finished jobs;
+    /// keeps up to `concurrency` jobs running; on shutdown stops claiming, waits for running jobs
+    /// until the drain deadline, then gives the leases of unfinished ones back.
+    pub async fn run(&self, shutdown: Shutdown) {
+        let inner = self.inner.clone();
+        let heartbeat = tokio::spawn(heartbeat_loop(inner.clone(), shutdown.clone()));
+        let mut wake_ups = JobsReadyListener::new(inner.pool.clone(), inner.options.poll_interval);
+        let mut running: JoinSet<()> = JoinSet::new();
+        let held: Arc<Mutex<HashMap<Uuid, ClaimedJob>>> = Arc::default();
+
+        while !shutdown.is_triggered() {
+            let free = inner.options.concurrency.saturating_sub(running.len());
+            if free > 0 {
+                match self.claim(free).await {
+                    Ok(jobs) => {
+                        for job in jobs {
+                            lock(&held).insert(job.id, job.clone());
+                            let (inner, held) = (inner.clone(), held.clone());
+                            running.spawn(async move {
+                                let id = job.id;
+                                execute(inner, job).await;
+                                lock(&held).remove(&id);
+                            });
+                        }
+                    }
+                    Err(err) => {
+                        tracing::warn!(error = %err, "claiming jobs failed; retrying on the next wake-up")
+                    }
+                }
+            }
+            tokio::select! {
+                _ = shutdown.triggered() => break,
+                Some(_) = running.join_next(), if !running.is_empty() => {}
+                _ = wake_ups.next() => {}
+                _ = tokio::time::sleep(inner.options.poll_interval) => {}
+            }
+        }
+
+        let deadline = tokio::time::sleep(inner.options.drain_deadline);
+        tokio::pin!(deadline);
+        while !running.is_empty() {
+            tokio::select! {
+                _ = running.join_next() => {}
+                _ = &mut deadline => break,
+            }
+        }
+        running.abort_all();
+        while running.join_next().await.is_some() {}
+        let unfinished: Vec<ClaimedJob> = lock(&held).drain().map(|(_, job)| job).collect();
+        for job in unfinished {
+            tracing::warn!(kind = job.kind.as_str(), job_id = %job.id, "job still running at the drain deadline; lease released");
+            if let Err(err) = queue::release(&inner.pool, &job, inner.clock.now()).await {
+                tracing::warn!(error = %err, job_id = %job.id, "could not release the lease; it will expire");
+            }
+        }
+        heartbeat.abort();
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+async fn execute(inner: Arc<Inner>, job: ClaimedJob) {
+    let span = tracing::info_span!(
+        "job",
+        kind = job.kind.as_str(),
+        job_id = %job.id,
+        attempt = job.attempts,
+        correlation_id = job.correlation_id.as_deref().unwrap_or(""),
+    );
+    async move {
+        let Some(handler) = inner.handlers.get(&job.kind).cloned() else {
+            return;
+        };
+        let started = std::time::Instant::now();
+        let work = AssertUnwindSafe(handler.run(job.clone())).catch_unwind();
+        tokio::pin!(work);
+        let renewal = inner.options.lease_renewal;
+        let mut renew = tokio::time::interval_at(tokio::time::Instant::now() + renewal, renewal);
+        let result = loop {
+            tokio::select! {
+                result = &mut work => break result,
+                _ = renew.tick() => {
+                    if let Ok(false) = queue::extend_lease(&inner.pool, &job, inner.clock.now()).await {
+                        tracing::warn!("lease lost while the job was running");
+                    }
+                }
+            }
+        };
+        let result = result.unwrap_or_else(|_| Err(JobError::Retryable("job handler panicked".into())));
+        let now = inner.clock.now();
+        let outcome = match result {
+            Ok(()) => Finish::Succeeded,
+            Err(JobError::RescheduleAt(at)) => Finish::Reschedule { at },
+            Err(JobError::Permanent(error)) => Finish::Dead { error },
+            Err(JobError::Retryable(error)) if job.is_final_attempt() => Finish::Dead { error },
+            Err(JobError::Retryable(error)) => Finish::RetryAt {
+                at: now + inner.options.backoff.delay(job.kind, job.attempts),
+                error,
+            },
+        };
+        let duration_ms = started.elapsed().as_millis() as u64;
+        match queue::finish(&inner.pool, &job, &outcome, now).await {
+            Ok(Finished::Dead) => tracing::error!(
+                event = "jobs.dead",
+                key = job.key,
+                duration_ms,
+                error = outcome_error(&outcome),
+                "job dead"
+            ),
+            Ok(Finished::Queued) if matches!(outcome, Finish::RetryAt { .. }) => tracing::warn!(
+                duration_ms,
+                error = outcome_error(&outcome),
+                "job attempt failed; retry scheduled"
+            ),
+            Ok(finished) => tracing::info!(duration_ms, result = ?finished, "job finished"),
+            Err(err) => tracing::warn!(error = %err, "could not record the job outcome; the lease will expire and it runs again"),
+        }
+    }
+    .instrument(span)
+    .await
+}
+
+fn outcome_error(outcome: &Finish) -> &str {
+    match outcome {
+        Finish::RetryAt { error, .. } | Finish::Dead { error } => error,
+        Finish::Succeeded | Finish::Reschedule { .. } => "",
+    }
+}
+
+/// `NOTIFY jobs_ready` wake-ups on a dedicated connection; when it breaks, the poll interval
+/// carries the load until it reconnects.
+struct JobsReadyListener {
+    pool: PgPool,
+    listener: Option<PgListener>,
+    retry_pause: Duration,
+}
+
+impl JobsReadyListener {
+    fn new(pool: PgPool, retry_pause: Duration) -> Self {
+        Self {
+            pool,
+            listener: None,
+            retry_pause,
+        }
+    }
+
+    async fn next(&mut self) {
+        if self.listener.is_none() {
+            match PgListener::connect_with(&self.pool).await {
+                Ok(mut listener) => match listener.listen(JOBS_READY_CHANNEL).await {
+                    Ok(()) => self.listener = Some(listener),
+                    Err(err) => tracing::warn!(error = %err, "LISTEN failed; polling only"),
+                },
+                Err(err) => {
+                    tracing::warn!(error = %err, "job listener could not connect; polling only")
+                }
+            }
+            if self.listener.is_none() {
+                tokio::time::sleep(self.retry_pause).await;
+                return;
+            }
+        }
+        if let Some(listener) = self.listener.as_mut()
+            && let Err(err) = listener.recv().await
+        {
+            tracing::warn!(error = %err, "job listener lost its connection; polling until it reconnects");
+            self.listener = None;
+        }
+    }
+}
+
+async fn heartbeat_loop(inner: Arc<Inner>, shutdown: Shutdown) {
+    loop {
+        if let Err(err) = write_heartbeat(&inner.pool, inner.clock.now()).await {
+            tracing::warn!(error = %err, "heartbeat write failed");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(inner.options.heartbeat_interval) => {}
+            _ = shutdown.triggered() => return,
+        }
+    }
+}
+
+/// Records that a worker is alive (read at startup to detect an outage, twilio.md §10.5).
+pub async fn write_heartbeat(pool: &PgPool, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO service_heartbeat (id, last_seen_at) VALUES (true, $1)
+         ON CONFLICT (id) DO UPDATE
+         SET last_seen_at = GREATEST(service_heartbeat.last_seen_at, EXCLUDED.last_seen_at)",
+    )
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(())
+}

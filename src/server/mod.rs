@@ -1,0 +1,16 @@
+//! Server-only code (`ssr`): configuration, state, HTTP plumbing, database access, the job
+//! queue and worker, and the command-line tools.
+
+pub mod cli;
+pub mod clock;
+pub mod commands;
+pub mod config;
+pub mod db;
+pub mod http;
+pub mod jobs;
+pub mod router;
+pub mod serve;
+pub mod shutdown;
+pub mod site;
+pub mod state;
+pub mod telemetry;

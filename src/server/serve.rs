@@ -1,0 +1,92 @@
+//! The pieces `main` assembles for `serve`: the worker, the listener and graceful shutdown
+//! (operations.md §8, §9).
+
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use axum::Router;
+use tokio::{net::TcpListener, task::JoinHandle};
+
+use super::{
+    jobs::{Registry, Worker, WorkerOptions, maintenance},
+    shutdown::{Shutdown, wait_for_stop_signal},
+    state::AppState,
+};
+
+/// How long `/api/health` reports `draining` before the listener stops accepting.
+const DRAIN_NOTICE: Duration = Duration::from_secs(2);
+
+/// Every job kind this build can run.
+pub fn job_registry(state: &AppState) -> Registry {
+    maintenance::register(Registry::new(), state.pool.clone(), state.clock.clone())
+}
+
+/// Starts the worker (unless `WORKER_ENABLED=false`) and schedules this period's housekeeping.
+pub async fn start_worker(state: &AppState, shutdown: &Shutdown) -> Option<JoinHandle<()>> {
+    if !state.config.worker.enabled {
+        tracing::info!("job worker disabled (WORKER_ENABLED=false)");
+        return None;
+    }
+    if let Err(err) = maintenance::schedule_current_periods(&state.pool, state.clock.now()).await {
+        tracing::warn!(error = %err, "could not schedule housekeeping jobs; the next instance will");
+    }
+    let mut options = WorkerOptions::new(
+        state.instance_id.to_string(),
+        state.config.worker.concurrency as usize,
+    );
+    options.drain_deadline = state.config.shutdown_grace;
+    let worker = Worker::new(
+        state.pool.clone(),
+        state.clock.clone(),
+        job_registry(state),
+        options,
+    );
+    let shutdown = shutdown.clone();
+    Some(tokio::spawn(async move { worker.run(shutdown).await }))
+}
+
+/// Serves until SIGTERM/SIGINT, then: health answers `draining`, after 2 s the listener stops
+/// accepting and the worker stops claiming, in-flight requests get the grace period.
+pub async fn serve_http(state: AppState, app: Router, shutdown: Shutdown) -> std::io::Result<()> {
+    let listener = TcpListener::bind(state.config.site_addr).await?;
+    let grace = state.config.shutdown_grace;
+    let stop = {
+        let (state, shutdown) = (state.clone(), shutdown.clone());
+        async move {
+            wait_for_stop_signal().await;
+            state.draining.start();
+            tokio::time::sleep(DRAIN_NOTICE).await;
+            shutdown.trigger();
+        }
+    };
+    let server = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(stop);
+    let server = tokio::spawn(async move { server.await });
+    shutdown.triggered().await;
+    match tokio::time::timeout(grace, server).await {
+        Ok(joined) => joined.map_err(std::io::Error::other)?,
+        Err(_) => {
+            tracing::warn!(
+                grace_seconds = grace.as_secs(),
+                "requests still running at the grace deadline were cut"
+            );
+            Ok(())
+        }
+    }
+}
+
+/// The address to print: `0.0.0.0` is not something a browser can open.
+pub fn display_address(addr: SocketAddr) -> String {
+    if addr.ip().is_unspecified() {
+        format!("http://127.0.0.1:{}", addr.port())
+    } else {
+        format!("http://{addr}")
+    }
+}
+
+/// A clock that reads the system time (the production clock).
+pub fn system_clock() -> super::clock::SharedClock {
+    Arc::new(super::clock::SystemClock)
+}

@@ -1,0 +1,232 @@
+//! Shared test fixtures: configuration, state, requests, and rows to hang tests on.
+
+use std::{collections::HashMap, sync::Arc};
+
+use axum::{
+    Router,
+    body::Body,
+    http::{HeaderMap, Request, StatusCode},
+};
+use callbackcloser::server::{
+    clock::{ManualClock, SharedClock},
+    config::{self, Config},
+    router::router,
+    state::AppState,
+};
+use http_body_util::BodyExt as _;
+use leptos::config::LeptosOptions;
+use sqlx::PgPool;
+use tower::ServiceExt as _;
+use uuid::Uuid;
+
+pub const SESSION_SECRET: &str = "test-session-secret-test-session-secret-test-session-secret-0123";
+pub const DATA_KEY: &str = "MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE=";
+
+/// A development configuration plus `overrides` (exactly as environment variables).
+pub fn config_with(overrides: &[(&str, &str)]) -> Config {
+    let mut vars: HashMap<String, String> = [
+        ("DATABASE_URL", "postgres://unused-in-tests/db"),
+        ("SESSION_SECRET", SESSION_SECRET),
+        ("DATA_ENCRYPTION_KEY", DATA_KEY),
+        ("SUPPORT_EMAIL", "help@callbackcloser.test"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    for (k, v) in overrides {
+        vars.insert((*k).to_owned(), (*v).to_owned());
+    }
+    let (config, report) = config::read(&move |name| vars.get(name).cloned(), None);
+    assert!(
+        !report.has_errors(),
+        "test configuration is invalid:\n{report}"
+    );
+    config
+}
+
+/// A complete production configuration (https, secrets, signature validation).
+pub fn production_overrides() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("APP_ENV", "production"),
+        ("PUBLIC_BASE_URL", "https://app.example.com"),
+        ("TWILIO_ACCOUNT_SID", "AC0123456789abcdef0123456789abcdef"),
+        ("TWILIO_AUTH_TOKEN", "test-auth-token"),
+        ("TWILIO_VALIDATE_SIGNATURE", "true"),
+        ("STRIPE_SECRET_KEY", "sk_test_123"),
+        ("STRIPE_WEBHOOK_SECRET", "whsec_test_secret"),
+        ("STRIPE_PRICE_STARTER", "price_starter"),
+        ("STRIPE_PRICE_PRO", "price_pro"),
+    ]
+}
+
+pub fn site_options() -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("callbackcloser")
+        .site_root("target/site")
+        .site_pkg_dir("pkg")
+        .build()
+}
+
+pub fn test_clock() -> Arc<ManualClock> {
+    Arc::new(ManualClock::starting_now())
+}
+
+pub fn state_with(pool: PgPool, config: Config, clock: Arc<ManualClock>) -> AppState {
+    let clock: SharedClock = clock;
+    AppState::new(config, pool, clock, site_options())
+}
+
+pub fn app(pool: PgPool) -> Router {
+    router(state_with(pool, config_with(&[]), test_clock()))
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// The HTML without the hydration markers Leptos interleaves with text (`<!>`, `<!--…-->`),
+/// so assertions can look for text as a reader sees it.
+pub fn without_markers(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(start) = rest.find("<!") {
+        out.push_str(&rest[..start]);
+        let tail = &rest[start..];
+        let end = if tail.starts_with("<!--") {
+            tail.find("-->").map(|i| i + 3)
+        } else if tail.starts_with("<!>") {
+            Some(3)
+        } else {
+            // <!DOCTYPE html> and the like are kept.
+            out.push_str("<!");
+            Some(2)
+        };
+        rest = &tail[end.unwrap_or(tail.len())..];
+    }
+    out.push_str(rest);
+    out
+}
+
+pub async fn send(app: &Router, request: Request<Body>) -> Reply {
+    let response = app
+        .clone()
+        .oneshot(request)
+        .await
+        .expect("router never errors");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    let raw = String::from_utf8_lossy(&bytes);
+    let is_html = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    Reply {
+        status,
+        headers,
+        body: if is_html {
+            without_markers(&raw)
+        } else {
+            raw.into_owned()
+        },
+    }
+}
+
+pub async fn get(app: &Router, path: &str) -> Reply {
+    send(app, Request::get(path).body(Body::empty()).unwrap()).await
+}
+
+/// Rows other tests hang on: a business with one active tracking number.
+pub struct Tenant {
+    pub business_id: Uuid,
+    pub number_id: Uuid,
+}
+
+pub async fn insert_business(pool: &PgPool, name: &str) -> Uuid {
+    sqlx::query_scalar(
+        "INSERT INTO businesses (name, notify_phone) VALUES ($1, '+15125550111') RETURNING id",
+    )
+    .bind(name)
+    .fetch_one(pool)
+    .await
+    .expect("insert business")
+}
+
+pub async fn insert_number(
+    pool: &PgPool,
+    business_id: Uuid,
+    e164: &str,
+    status: &str,
+) -> Result<Uuid, sqlx::Error> {
+    let sid = format!("PN{:032x}", Uuid::new_v4().as_u128());
+    sqlx::query_scalar(
+        "INSERT INTO phone_numbers (business_id, e164, twilio_sid, forwarding_number, status, detached_at)
+         VALUES ($1, $2, $3, '+15125550142', $4, CASE WHEN $4 = 'active' THEN NULL ELSE now() END)
+         RETURNING id",
+    )
+    .bind(business_id)
+    .bind(e164)
+    .bind(sid)
+    .bind(status)
+    .fetch_one(pool)
+    .await
+}
+
+pub async fn tenant(pool: &PgPool) -> Tenant {
+    let business_id = insert_business(pool, "Acme Plumbing").await;
+    let number_id = insert_number(pool, business_id, "+15125550199", "active")
+        .await
+        .unwrap();
+    Tenant {
+        business_id,
+        number_id,
+    }
+}
+
+pub async fn insert_call(
+    pool: &PgPool,
+    tenant: &Tenant,
+    call_sid: &str,
+) -> Result<Uuid, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO calls (call_sid, business_id, phone_number_id, from_e164, from_raw, to_e164, caller_kind)
+         VALUES ($1, $2, $3, '+15125550100', '+15125550100', '+15125550199', 'external') RETURNING id",
+    )
+    .bind(call_sid)
+    .bind(tenant.business_id)
+    .bind(tenant.number_id)
+    .fetch_one(pool)
+    .await
+}
+
+pub async fn insert_lead(pool: &PgPool, tenant: &Tenant) -> Uuid {
+    sqlx::query_scalar(
+        "INSERT INTO leads (business_id, phone_number_id, sending_number_id, caller_e164, source, last_activity_at)
+         VALUES ($1, $2, $2, '+15125550100', 'call', now()) RETURNING id",
+    )
+    .bind(tenant.business_id)
+    .bind(tenant.number_id)
+    .fetch_one(pool)
+    .await
+    .expect("insert lead")
+}
+
+/// The name of the constraint a database error violated, if any.
+pub fn violated_constraint(err: &sqlx::Error) -> Option<String> {
+    err.as_database_error()
+        .and_then(|db| db.constraint())
+        .map(str::to_owned)
+}
