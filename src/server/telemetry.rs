@@ -2,7 +2,10 @@
 //! (operations.md §5). Span fields such as `correlation_id` are lifted to the top level of every
 //! JSON line so log search can filter on them directly.
 
-use std::io::Write as _;
+use std::{
+    io::Write,
+    sync::{Arc, Mutex},
+};
 
 use serde_json::{Map, Value};
 use tracing::{
@@ -10,7 +13,9 @@ use tracing::{
     field::{Field, Visit},
     span,
 };
-use tracing_subscriber::{EnvFilter, Layer, layer::Context, prelude::*, registry::LookupSpan};
+use tracing_subscriber::{
+    EnvFilter, Layer, fmt::MakeWriter, layer::Context, prelude::*, registry::LookupSpan,
+};
 
 use super::config::LogFormat;
 
@@ -20,7 +25,7 @@ pub fn init(format: LogFormat, filter: &str) {
     let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
     let registry = tracing_subscriber::registry().with(filter);
     let installed = match format {
-        LogFormat::Json => registry.with(JsonLines).try_init(),
+        LogFormat::Json => registry.with(JsonLines::new(std::io::stdout)).try_init(),
         LogFormat::Pretty => registry
             .with(
                 tracing_subscriber::fmt::layer()
@@ -46,11 +51,22 @@ pub fn init(format: LogFormat, filter: &str) {
 /// Fields recorded on a span, kept so events inside it can repeat them.
 struct SpanFields(Map<String, Value>);
 
-struct JsonLines;
+/// One JSON object per event: `timestamp`, `level`, `target`, the fields of every enclosing span
+/// (so `correlation_id` is top-level), then the event's own fields including `message`.
+pub struct JsonLines<W> {
+    make_writer: W,
+}
 
-impl<S> Layer<S> for JsonLines
+impl<W> JsonLines<W> {
+    pub fn new(make_writer: W) -> Self {
+        Self { make_writer }
+    }
+}
+
+impl<S, W> Layer<S> for JsonLines<W>
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
+    W: for<'a> MakeWriter<'a> + 'static,
 {
     fn on_new_span(&self, attrs: &span::Attributes<'_>, id: &span::Id, ctx: Context<'_, S>) {
         let mut fields = Map::new();
@@ -94,7 +110,7 @@ where
         event.record(&mut JsonVisitor(&mut line));
         let mut text = Value::Object(line).to_string();
         text.push('\n');
-        let _ = std::io::stdout().lock().write_all(text.as_bytes());
+        let _ = self.make_writer.make_writer().write_all(text.as_bytes());
     }
 }
 
@@ -130,5 +146,75 @@ impl Visit for JsonVisitor<'_> {
     fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
         self.0
             .insert(field.name().to_owned(), Value::String(value.to_string()));
+    }
+}
+
+/// JSON lines kept in memory: lets tests read exactly what production would log.
+#[derive(Clone, Default)]
+pub struct LogBuffer(Arc<Mutex<Vec<u8>>>);
+
+impl LogBuffer {
+    /// Every line written so far, parsed.
+    pub fn lines(&self) -> Vec<Value> {
+        let bytes = self.0.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        String::from_utf8_lossy(&bytes)
+            .lines()
+            .filter_map(|line| serde_json::from_str(line).ok())
+            .collect()
+    }
+
+    /// Everything written so far, as text.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|p| p.into_inner())).into_owned()
+    }
+}
+
+impl Write for LogBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> MakeWriter<'a> for LogBuffer {
+    type Writer = LogBuffer;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_lines_lift_span_fields_to_the_top_level() {
+        let logs = LogBuffer::default();
+        let subscriber = tracing_subscriber::registry().with(JsonLines::new(logs.clone()));
+        tracing::subscriber::with_default(subscriber, || {
+            let span =
+                tracing::info_span!("request", correlation_id = "corr-1", route = "/api/health");
+            let _entered = span.enter();
+            tracing::warn!(status = 503u64, retryable = true, "database slow");
+        });
+        let lines = logs.lines();
+        assert_eq!(lines.len(), 1);
+        let line = &lines[0];
+        assert_eq!(line["correlation_id"], "corr-1");
+        assert_eq!(line["route"], "/api/health");
+        assert_eq!(line["message"], "database slow");
+        assert_eq!(line["level"], "WARN");
+        assert_eq!(line["status"], 503);
+        assert_eq!(line["retryable"], true);
+        assert_eq!(line["target"], "callbackcloser::server::telemetry::tests");
+        assert!(line["timestamp"].as_str().unwrap().ends_with('Z'));
     }
 }

@@ -5,7 +5,9 @@ use axum::{Router, body::Body, http::Request, routing};
 use callbackcloser::server::{router::with_middleware, state::AppState};
 use sqlx::{PgPool, postgres::PgPoolOptions};
 
-use crate::support::{app, config_with, get, production_overrides, send, state_with, test_clock};
+use crate::support::{
+    app, capture_logs, config_with, get, production_overrides, send, state_with, test_clock,
+};
 
 #[sqlx::test]
 async fn health_reports_a_reachable_database(pool: PgPool) {
@@ -232,4 +234,32 @@ async fn a_panic_becomes_a_500_page_with_the_reference_and_serving_continues(poo
 
     let after = get(&app, "/fine").await;
     assert_eq!((after.status.as_u16(), after.body.as_str()), (200, "fine"));
+}
+
+#[sqlx::test]
+async fn each_request_logs_one_line_with_its_route_template_and_correlation_id(pool: PgPool) {
+    let app = app(pool);
+    let (logs, guard) = capture_logs();
+    let request = Request::get("/api/health")
+        .header("x-correlation-id", "corr-log-1")
+        .body(Body::empty())
+        .unwrap();
+    send(&app, request).await;
+    get(&app, "/no-such-page").await;
+    drop(guard);
+
+    let lines = logs.lines();
+    let requests: Vec<_> = lines.iter().filter(|l| l["message"] == "request").collect();
+    assert_eq!(requests.len(), 2, "{lines:?}");
+    let health = requests[0];
+    assert_eq!(health["route"], "/api/health");
+    assert_eq!(health["method"], "GET");
+    assert_eq!(health["status"], 200);
+    assert_eq!(health["correlation_id"], "corr-log-1");
+    assert!(health["duration_ms"].is_u64());
+    assert_eq!(
+        requests[1]["route"], "fallback",
+        "raw paths are never logged as routes"
+    );
+    assert_eq!(requests[1]["status"], 404);
 }

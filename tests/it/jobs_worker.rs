@@ -37,6 +37,17 @@ fn worker(
     Worker::new(pool.clone(), clock, registry, options)
 }
 
+/// Retries are due at once, so `drain` runs a job through all its attempts.
+fn quick_worker(pool: &PgPool, clock: &Arc<ManualClock>, registry: Registry) -> Worker {
+    worker(
+        pool,
+        clock,
+        registry,
+        "w",
+        Backoff::Fixed(StdDuration::ZERO),
+    )
+}
+
 async fn enqueue_now(pool: &PgPool, clock: &ManualClock, kind: JobKind, key: &str) {
     let mut conn = pool.acquire().await.unwrap();
     enqueue(&mut conn, &NewJob::new(kind, key, clock.now()))
@@ -96,13 +107,7 @@ async fn a_job_is_dead_after_its_last_attempt(pool: PgPool) {
         JobKind::Purge,
         failing(runs.clone(), || JobError::Retryable("still failing".into())),
     );
-    let worker = worker(
-        &pool,
-        &clock,
-        registry,
-        "w",
-        Backoff::Fixed(StdDuration::ZERO),
-    );
+    let worker = quick_worker(&pool, &clock, registry);
     enqueue_now(&pool, &clock, JobKind::Purge, "job:purge:2026-03-02").await;
 
     assert_eq!(worker.drain().await.unwrap(), 3);
@@ -123,13 +128,7 @@ async fn a_permanent_failure_is_dead_at_once(pool: PgPool) {
             JobError::Permanent("21211 invalid To".into())
         }),
     );
-    let worker = worker(
-        &pool,
-        &clock,
-        registry,
-        "w",
-        Backoff::Fixed(StdDuration::ZERO),
-    );
+    let worker = quick_worker(&pool, &clock, registry);
     enqueue_now(&pool, &clock, JobKind::SendSms, "job:send:1").await;
     worker.drain().await.unwrap();
     assert_eq!(runs.load(Ordering::SeqCst), 1);
@@ -150,13 +149,7 @@ async fn a_panicking_handler_is_retried_and_the_worker_survives(pool: PgPool) {
             Ok::<(), JobError>(())
         }
     });
-    let worker = worker(
-        &pool,
-        &clock,
-        registry,
-        "w",
-        Backoff::Fixed(StdDuration::ZERO),
-    );
+    let worker = quick_worker(&pool, &clock, registry);
     enqueue_now(&pool, &clock, JobKind::SendSms, "job:send:1").await;
     assert_eq!(worker.drain().await.unwrap(), 2);
     let row = job_row(&pool, "job:send:1").await;

@@ -12,6 +12,7 @@ use callbackcloser::server::{
     config::{self, Config},
     router::router,
     state::AppState,
+    telemetry::{JsonLines, LogBuffer},
 };
 use http_body_util::BodyExt as _;
 use leptos::config::LeptosOptions;
@@ -229,4 +230,12 @@ pub fn violated_constraint(err: &sqlx::Error) -> Option<String> {
     err.as_database_error()
         .and_then(|db| db.constraint())
         .map(str::to_owned)
+}
+
+/// Captures this thread's logs (the test runtime is single-threaded) until the guard drops.
+pub fn capture_logs() -> (LogBuffer, tracing::subscriber::DefaultGuard) {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    let logs = LogBuffer::default();
+    let subscriber = tracing_subscriber::registry().with(JsonLines::new(logs.clone()));
+    (logs, tracing::subscriber::set_default(subscriber))
 }

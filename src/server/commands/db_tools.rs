@@ -1,5 +1,7 @@
 use std::{process::ExitCode, time::Duration};
 
+use sqlx::PgPool;
+
 use crate::server::{
     cli::RequeueDeadArgs,
     clock::{Clock as _, SystemClock},
@@ -9,18 +11,22 @@ use crate::server::{
 
 use super::load_config;
 
+/// The configured database, or the exit code after saying what is wrong.
+async fn connect_configured(retry_for: Duration) -> Result<PgPool, ExitCode> {
+    let config = load_config()?;
+    db::connect(&config.database, retry_for)
+        .await
+        .map_err(|err| {
+            eprintln!("cannot connect to the database: {err}");
+            ExitCode::FAILURE
+        })
+}
+
 /// `migrate`: apply pending migrations, one line per applied version.
 pub async fn migrate() -> ExitCode {
-    let config = match load_config() {
-        Ok(config) => config,
-        Err(code) => return code,
-    };
-    let pool = match db::connect(&config.database, Duration::from_secs(30)).await {
+    let pool = match connect_configured(Duration::from_secs(30)).await {
         Ok(pool) => pool,
-        Err(err) => {
-            eprintln!("cannot connect to the database: {err}");
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
     match db::migrate(&pool).await {
         Ok(applied) if applied.is_empty() => {
@@ -73,16 +79,9 @@ pub async fn requeue_dead(args: RequeueDeadArgs) -> ExitCode {
         Some(Ok(kind)) => Some(kind),
         None => None,
     };
-    let config = match load_config() {
-        Ok(config) => config,
-        Err(code) => return code,
-    };
-    let pool = match db::connect(&config.database, Duration::from_secs(10)).await {
+    let pool = match connect_configured(Duration::from_secs(10)).await {
         Ok(pool) => pool,
-        Err(err) => {
-            eprintln!("cannot connect to the database: {err}");
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
     match queue::requeue_dead(&pool, SystemClock.now(), kind, args.id).await {
         Ok(count) => {

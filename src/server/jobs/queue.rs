@@ -54,24 +54,32 @@ impl NewJob {
     }
 }
 
+const INSERT_JOB: &str = "INSERT INTO jobs
+    (kind, idempotency_key, payload, max_attempts, next_run_at, business_id, correlation_id)
+    VALUES ($1, $2, $3, $4, $5, $6, $7)";
+
+/// Runs `INSERT_JOB` + `on_conflict` for `job`; returns the number of rows written.
+async fn insert_job(
+    conn: &mut PgConnection,
+    job: &NewJob,
+    on_conflict: &str,
+) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(&format!("{INSERT_JOB} {on_conflict}"))
+        .bind(job.kind.as_str())
+        .bind(&job.key)
+        .bind(&job.payload)
+        .bind(job.kind.max_attempts())
+        .bind(job.run_at)
+        .bind(job.business_id)
+        .bind(&job.correlation_id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected())
+}
+
 /// Inserts the job unless its key exists. Returns whether a new job was created.
 pub async fn enqueue(conn: &mut PgConnection, job: &NewJob) -> Result<bool, sqlx::Error> {
-    let inserted = sqlx::query(
-        "INSERT INTO jobs (kind, idempotency_key, payload, max_attempts, next_run_at, business_id, correlation_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
-         ON CONFLICT (idempotency_key) DO NOTHING",
-    )
-    .bind(job.kind.as_str())
-    .bind(&job.key)
-    .bind(&job.payload)
-    .bind(job.kind.max_attempts())
-    .bind(job.run_at)
-    .bind(job.business_id)
-    .bind(&job.correlation_id)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected()
-        == 1;
+    let inserted = insert_job(conn, job, "ON CONFLICT (idempotency_key) DO NOTHING").await? == 1;
     if inserted {
         notify_ready(conn).await?;
     }
@@ -84,10 +92,10 @@ pub async fn enqueue_or_reschedule(
     conn: &mut PgConnection,
     job: &NewJob,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO jobs (kind, idempotency_key, payload, max_attempts, next_run_at, business_id, correlation_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
-         ON CONFLICT (idempotency_key) DO UPDATE SET
+    insert_job(
+        conn,
+        job,
+        "ON CONFLICT (idempotency_key) DO UPDATE SET
              payload = EXCLUDED.payload,
              next_run_at = EXCLUDED.next_run_at,
              correlation_id = COALESCE(EXCLUDED.correlation_id, jobs.correlation_id),
@@ -98,14 +106,6 @@ pub async fn enqueue_or_reschedule(
              finished_at = NULL,
              updated_at = now()",
     )
-    .bind(job.kind.as_str())
-    .bind(&job.key)
-    .bind(&job.payload)
-    .bind(job.kind.max_attempts())
-    .bind(job.run_at)
-    .bind(job.business_id)
-    .bind(&job.correlation_id)
-    .execute(&mut *conn)
     .await?;
     notify_ready(conn).await
 }

@@ -1,0 +1,315 @@
+//! The server binary's subcommands, run as a real process with a controlled environment
+//! (operations.md §2, §3).
+
+use std::process::{Command, Output};
+
+use sqlx::PgPool;
+
+use crate::support::{DATA_KEY, SESSION_SECRET};
+
+fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_callbackcloser"));
+    command
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
+    // An empty working directory: no .env and no Leptos.toml are picked up by accident.
+    let dir = std::env::temp_dir().join(format!("callbackcloser-cli-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    command.current_dir(&dir);
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let output = command.output().expect("the binary runs");
+    let _ = std::fs::remove_dir_all(&dir);
+    output
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn production_env() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("APP_ENV", "production"),
+        ("DATABASE_URL", "postgres://app:pw@127.0.0.1:1/app"),
+        ("PUBLIC_BASE_URL", "https://app.example.com"),
+        ("SESSION_SECRET", SESSION_SECRET),
+        ("DATA_ENCRYPTION_KEY", DATA_KEY),
+        ("TWILIO_ACCOUNT_SID", "AC0123456789abcdef0123456789abcdef"),
+        ("TWILIO_AUTH_TOKEN", "auth-token-value"),
+        ("TWILIO_VALIDATE_SIGNATURE", "true"),
+        ("STRIPE_SECRET_KEY", "sk_live_value"),
+        ("STRIPE_WEBHOOK_SECRET", "whsec_value"),
+        ("STRIPE_PRICE_STARTER", "price_starter"),
+        ("STRIPE_PRICE_PRO", "price_pro"),
+    ]
+}
+
+/// The URL of the test database behind `pool`.
+fn url_of(pool: &PgPool) -> String {
+    let options = pool.connect_options();
+    format!(
+        "postgres://{}@{}:{}/{}",
+        options.get_username(),
+        options.get_host(),
+        options.get_port(),
+        options.get_database().unwrap_or("postgres")
+    )
+}
+
+#[test]
+fn check_env_lists_every_production_problem_and_fails() {
+    let output = run(
+        &["check-env", "--env", "production"],
+        &[("DATABASE_URL", "postgres://x/y")],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let out = stdout(&output);
+    for missing in [
+        "PUBLIC_BASE_URL",
+        "SESSION_SECRET",
+        "TWILIO_AUTH_TOKEN",
+        "STRIPE_WEBHOOK_SECRET",
+    ] {
+        let line = out
+            .lines()
+            .find(|l| l.starts_with(missing))
+            .unwrap_or_else(|| panic!("{missing}:\n{out}"));
+        assert!(line.contains("missing"), "{line}");
+    }
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("TWILIO_VALIDATE_SIGNATURE") && l.contains("invalid"))
+    );
+    assert!(out.contains("FAIL: "));
+}
+
+#[test]
+fn check_env_passes_a_complete_production_environment_without_printing_secrets() {
+    let output = run(&["check-env"], &production_env());
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{out}");
+    assert!(out.trim_end().ends_with("PASS"));
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("TWILIO_AUTH_TOKEN") && l.contains("set (16 chars)")),
+        "{out}"
+    );
+    for secret in [
+        SESSION_SECRET,
+        "auth-token-value",
+        "sk_live_value",
+        "whsec_value",
+        "app:pw",
+    ] {
+        assert!(!out.contains(secret), "{secret} printed");
+    }
+}
+
+#[test]
+fn serve_refuses_demo_mode_in_production_before_touching_the_database() {
+    let mut env = production_env();
+    env.push(("DEMO_MODE", "true"));
+    let output = run(&["serve"], &env);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains(
+            "DEMO_MODE is not allowed in production; set ALLOW_PRODUCTION_DEMO_MODE=true to override"
+        ),
+        "{}",
+        stderr(&output)
+    );
+    let check = run(&["check-env"], &env);
+    assert_eq!(check.status.code(), Some(1));
+}
+
+#[test]
+fn print_webhooks_prints_the_urls_and_redacts_the_shared_token() {
+    let output = run(&["print-webhooks"], &production_env());
+    assert_eq!(output.status.code(), Some(0));
+    let out = stdout(&output);
+    assert!(
+        out.contains("POST https://app.example.com/api/twilio/voice#rc=3&rp=all"),
+        "{out}"
+    );
+    assert!(out.contains("POST https://app.example.com/api/twilio/status?event=call#rc=3&rp=all"));
+    assert!(
+        out.contains(
+            "https://app.example.com/api/twilio/message-status?m=<message id>#rc=3&rp=all"
+        )
+    );
+    assert!(out.contains("customer.subscription.deleted"));
+
+    let dev = [
+        ("DATABASE_URL", "postgres://x/y"),
+        ("PUBLIC_BASE_URL", "https://dev.example.com"),
+        ("TWILIO_WEBHOOK_AUTH_TOKEN", "shared-token-0123456789"),
+    ];
+    let out = stdout(&run(&["print-webhooks"], &dev));
+    assert!(
+        out.contains("/api/twilio/sms?webhook_token=REDACTED#rc=3&rp=all"),
+        "{out}"
+    );
+    let out = stdout(&run(&["print-webhooks", "--show-token"], &dev));
+    assert!(
+        out.contains("webhook_token=shared-token-0123456789#"),
+        "{out}"
+    );
+}
+
+#[test]
+fn print_webhooks_needs_a_public_base_url_in_production() {
+    let env: Vec<_> = production_env()
+        .into_iter()
+        .filter(|(k, _)| *k != "PUBLIC_BASE_URL")
+        .collect();
+    assert_eq!(run(&["print-webhooks"], &env).status.code(), Some(1));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(run(&["no-such-command"], &[]).status.code(), Some(2));
+    assert_eq!(
+        run(&["check-env", "--env", "staging"], &[]).status.code(),
+        Some(2)
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn migrate_then_db_smoke_on_an_empty_database(pool: PgPool) {
+    let env = [("DATABASE_URL", url_of(&pool))];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+
+    let smoke = run(&["db-smoke"], &env);
+    assert_eq!(smoke.status.code(), Some(0), "{}", stdout(&smoke));
+    assert!(
+        stdout(&smoke).contains("3 pending migration(s)"),
+        "{}",
+        stdout(&smoke)
+    );
+
+    let migrate = run(&["migrate"], &env);
+    assert_eq!(migrate.status.code(), Some(0), "{}", stderr(&migrate));
+    let out = stdout(&migrate);
+    assert!(out.contains("applied 1 accounts and platform"), "{out}");
+    assert!(out.contains("applied 3 billing and integrations"), "{out}");
+    assert_eq!(
+        stdout(&run(&["migrate"], &env)).trim(),
+        "No pending migrations."
+    );
+
+    let smoke = stdout(&run(&["db-smoke"], &env));
+    assert!(
+        smoke.contains("0 pending migration(s)") && smoke.trim_end().ends_with("PASS"),
+        "{smoke}"
+    );
+}
+
+#[test]
+fn db_smoke_fails_plainly_when_the_database_is_unreachable() {
+    let output = run(
+        &["db-smoke"],
+        &[("DATABASE_URL", "postgres://postgres@127.0.0.1:1/nothing")],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stdout(&output).starts_with("FAIL: cannot connect"),
+        "{}",
+        stdout(&output)
+    );
+}
+
+/// A minimal HTTP GET over a fresh connection: `(status, body)`, or `None` when nothing listens.
+fn http_get(addr: &str, path: &str) -> Option<(u16, String)> {
+    use std::io::{Read as _, Write as _};
+    let mut stream = std::net::TcpStream::connect(addr).ok()?;
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let status = response.split_whitespace().nth(1)?.parse().ok()?;
+    let body = response
+        .split("\r\n\r\n")
+        .nth(1)
+        .unwrap_or_default()
+        .to_owned();
+    Some((status, body))
+}
+
+fn free_addr() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().to_string()
+}
+
+/// operations.md §9: on SIGTERM health says `draining`, then the process stops with status 0.
+#[sqlx::test]
+async fn serve_drains_then_stops_cleanly_on_sigterm(pool: PgPool) {
+    let addr = free_addr();
+    let dir = std::env::temp_dir().join(format!("callbackcloser-serve-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_callbackcloser"))
+        .arg("serve")
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", url_of(&pool))
+        .env("LEPTOS_SITE_ADDR", &addr)
+        .env("LEPTOS_OUTPUT_NAME", "callbackcloser")
+        .env("SHUTDOWN_GRACE_SECONDS", "5")
+        .current_dir(&dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+
+    let mut healthy = None;
+    for _ in 0..300 {
+        healthy = http_get(&addr, "/api/health");
+        if healthy.is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(
+        healthy,
+        Some((200, r#"{"status":"ok","db":"ok"}"#.to_owned()))
+    );
+
+    let signalled = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(signalled.success());
+    let mut draining = None;
+    for _ in 0..40 {
+        match http_get(&addr, "/api/health") {
+            Some((503, body)) => {
+                draining = Some(body);
+                break;
+            }
+            _ => std::thread::sleep(std::time::Duration::from_millis(25)),
+        }
+    }
+    assert_eq!(
+        draining.as_deref(),
+        Some(r#"{"status":"draining","db":"ok"}"#)
+    );
+
+    let status = server.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+    assert!(
+        http_get(&addr, "/api/health").is_none(),
+        "the listener is closed"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
