@@ -61,16 +61,22 @@ ensure_rust_tools() {
 }
 
 # ensure_npm_packages <folder with package.json and package-lock.json> <cache name> <link path>
-# Installs the locked packages into the cache once per lockfile and links node_modules to them.
+# Installs the locked packages into the cache once per package.json + lockfile and links
+# node_modules to them.
 ensure_npm_packages() {
-    local src="$1" dest="$CACHE/$2" link="$3"
+    local src="$1" dest="$CACHE/$2" link="$3" stamp
     command -v npm >/dev/null || die "npm not found: install Node.js (20 or newer) and npm"
-    if [ ! -d "$dest/node_modules" ] || ! cmp -s "$src/package-lock.json" "$dest/package-lock.json"; then
+    stamp="$(cat "$src/package.json" "$src/package-lock.json" | sha256sum | cut -d' ' -f1)"
+    if [ ! -d "$dest/node_modules" ] || [ "$(cat "$dest/.installed" 2>/dev/null)" != "$stamp" ]; then
         say "Installing npm packages: $2"
         mkdir -p "$dest"
         rm -rf "$dest/node_modules"
         cp "$src/package.json" "$src/package-lock.json" "$dest/"
-        (cd "$dest" && npm ci --no-audit --no-fund --loglevel=error)
+        # `npm install` rather than `npm ci`: npm 11 leaves other platforms' optional packages
+        # (Tailwind's native binaries) out of the lockfile and `npm ci` then refuses it. The
+        # versions still come from the lockfile.
+        (cd "$dest" && npm install --no-audit --no-fund --loglevel=error)
+        echo "$stamp" >"$dest/.installed"
     fi
     ln -sfn "$dest/node_modules" "$link"
 }

@@ -4,6 +4,7 @@
 mod cli;
 mod http_pages;
 mod http_platform;
+mod jobs_maintenance;
 mod jobs_queue;
 mod jobs_worker;
 mod schema;

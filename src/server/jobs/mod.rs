@@ -1,7 +1,9 @@
 //! The outbox and job queue (operations.md §7): enqueue in the caller's transaction, claim with
 //! `FOR UPDATE SKIP LOCKED`, leases, backoff, dead jobs, and the in-process worker.
 
+pub mod heartbeat;
 pub mod kind;
+mod listener;
 pub mod maintenance;
 pub mod queue;
 pub mod worker;

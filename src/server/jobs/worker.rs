@@ -12,14 +12,16 @@ use std::{
 use chrono::{DateTime, Utc};
 use futures::{FutureExt as _, future::BoxFuture};
 use rand::Rng as _;
-use sqlx::{PgPool, postgres::PgListener};
+use sqlx::PgPool;
 use tokio::task::JoinSet;
 use tracing::Instrument as _;
 use uuid::Uuid;
 
 use super::{
+    heartbeat::heartbeat_loop,
     kind::{JobKind, with_jitter},
-    queue::{self, ClaimedJob, Finish, Finished, JOBS_READY_CHANNEL},
+    listener::JobsReadyListener,
+    queue::{self, ClaimedJob, Finish, Finished},
 };
 use crate::server::{clock::SharedClock, shutdown::Shutdown};
 
@@ -213,7 +215,12 @@ impl Worker {
     /// until the drain deadline, then gives the leases of unfinished ones back.
     pub async fn run(&self, shutdown: Shutdown) {
         let inner = self.inner.clone();
-        let heartbeat = tokio::spawn(heartbeat_loop(inner.clone(), shutdown.clone()));
+        let heartbeat = tokio::spawn(heartbeat_loop(
+            inner.pool.clone(),
+            inner.clock.clone(),
+            inner.options.heartbeat_interval,
+            shutdown.clone(),
+        ));
         let mut wake_ups = JobsReadyListener::new(inner.pool.clone(), inner.options.poll_interval);
         let mut running: JoinSet<()> = JoinSet::new();
         let held: Arc<Mutex<HashMap<Uuid, ClaimedJob>>> = Arc::default();
@@ -339,71 +346,4 @@ fn outcome_error(outcome: &Finish) -> &str {
         Finish::RetryAt { error, .. } | Finish::Dead { error } => error,
         Finish::Succeeded | Finish::Reschedule { .. } => "",
     }
-}
-
-/// `NOTIFY jobs_ready` wake-ups on a dedicated connection; when it breaks, the poll interval
-/// carries the load until it reconnects.
-struct JobsReadyListener {
-    pool: PgPool,
-    listener: Option<PgListener>,
-    retry_pause: Duration,
-}
-
-impl JobsReadyListener {
-    fn new(pool: PgPool, retry_pause: Duration) -> Self {
-        Self {
-            pool,
-            listener: None,
-            retry_pause,
-        }
-    }
-
-    async fn next(&mut self) {
-        if self.listener.is_none() {
-            match PgListener::connect_with(&self.pool).await {
-                Ok(mut listener) => match listener.listen(JOBS_READY_CHANNEL).await {
-                    Ok(()) => self.listener = Some(listener),
-                    Err(err) => tracing::warn!(error = %err, "LISTEN failed; polling only"),
-                },
-                Err(err) => {
-                    tracing::warn!(error = %err, "job listener could not connect; polling only")
-                }
-            }
-            if self.listener.is_none() {
-                tokio::time::sleep(self.retry_pause).await;
-                return;
-            }
-        }
-        if let Some(listener) = self.listener.as_mut()
-            && let Err(err) = listener.recv().await
-        {
-            tracing::warn!(error = %err, "job listener lost its connection; polling until it reconnects");
-            self.listener = None;
-        }
-    }
-}
-
-async fn heartbeat_loop(inner: Arc<Inner>, shutdown: Shutdown) {
-    loop {
-        if let Err(err) = write_heartbeat(&inner.pool, inner.clock.now()).await {
-            tracing::warn!(error = %err, "heartbeat write failed");
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(inner.options.heartbeat_interval) => {}
-            _ = shutdown.triggered() => return,
-        }
-    }
-}
-
-/// Records that a worker is alive (read at startup to detect an outage, twilio.md §10.5).
-pub async fn write_heartbeat(pool: &PgPool, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO service_heartbeat (id, last_seen_at) VALUES (true, $1)
-         ON CONFLICT (id) DO UPDATE
-         SET last_seen_at = GREATEST(service_heartbeat.last_seen_at, EXCLUDED.last_seen_at)",
-    )
-    .bind(now)
-    .execute(pool)
-    .await?;
-    Ok(())
 }

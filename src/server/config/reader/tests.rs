@@ -1,6 +1,7 @@
 use std::collections::HashMap;
 
 use super::*;
+use crate::server::config::{LogFormat, VarStatus};
 
 const SESSION: &str = "0123456789012345678901234567890123456789012345678901234567890123456789";
 const KEY_32: &str = "MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE=";
