@@ -17,7 +17,7 @@ use callbackcloser::server::{
     clock::{Clock as _, ManualClock, SharedClock},
     jobs::{
         Backoff, ClaimedJob, JobError, JobKind, NewJob, Registry, Worker, WorkerOptions, enqueue,
-        heartbeat::write_heartbeat, maintenance,
+        heartbeat::write_heartbeat,
     },
     shutdown::Shutdown,
 };

@@ -9,7 +9,12 @@ use sqlx::PgPool;
 use crate::server::{clock::SharedClock, shutdown::Shutdown};
 
 /// Touches the heartbeat every `interval` until shutdown.
-pub(super) async fn heartbeat_loop(pool: PgPool, clock: SharedClock, interval: Duration, shutdown: Shutdown) {
+pub(super) async fn heartbeat_loop(
+    pool: PgPool,
+    clock: SharedClock,
+    interval: Duration,
+    shutdown: Shutdown,
+) {
     loop {
         if let Err(err) = write_heartbeat(&pool, clock.now()).await {
             tracing::warn!(error = %err, "heartbeat write failed");

@@ -134,7 +134,12 @@ impl Reader<'_> {
         }
     }
 
-    pub(super) fn int(&mut self, name: &'static str, default: i64, range: RangeInclusive<i64>) -> i64 {
+    pub(super) fn int(
+        &mut self,
+        name: &'static str,
+        default: i64,
+        range: RangeInclusive<i64>,
+    ) -> i64 {
         let Some(raw) = self.get(name) else {
             self.default(name, default.to_string());
             return default;

@@ -268,7 +268,12 @@ impl Reader<'_> {
     }
 
     /// One or more comma-separated values, each with `prefix`; required in production.
-    pub(super) fn prefixed_list(&mut self, name: &'static str, prefix: &str, secret: bool) -> Vec<String> {
+    pub(super) fn prefixed_list(
+        &mut self,
+        name: &'static str,
+        prefix: &str,
+        secret: bool,
+    ) -> Vec<String> {
         let Some(raw) = self.get(name) else {
             self.missing(name, Need::InProduction);
             return Vec::new();
@@ -359,5 +364,4 @@ impl Reader<'_> {
             }
         }
     }
-}
 }
