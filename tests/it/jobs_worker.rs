@@ -326,3 +326,40 @@ async fn the_heartbeat_only_moves_forward(pool: PgPool) {
             .unwrap();
     assert_eq!(seen, later);
 }
+
+/// Slow tier (`scripts/test-slow.sh`): many workers, many jobs, still exactly once each.
+#[sqlx::test]
+#[ignore = "slow tier: run by scripts/test-slow.sh"]
+async fn four_workers_racing_for_5000_jobs_run_each_exactly_once(pool: PgPool) {
+    let clock = test_clock();
+    let runs: Arc<Mutex<HashMap<Uuid, usize>>> = Arc::default();
+    let mut conn = pool.acquire().await.unwrap();
+    for n in 0..5000 {
+        enqueue(
+            &mut conn,
+            &NewJob::new(JobKind::SendSms, format!("job:send:{n}"), clock.now()),
+        )
+        .await
+        .unwrap();
+    }
+    drop(conn);
+    let workers: Vec<Worker> = (0..4)
+        .map(|n| {
+            let runs = runs.clone();
+            let registry = Registry::new().register(JobKind::SendSms, move |job: ClaimedJob| {
+                *runs.lock().unwrap().entry(job.id).or_default() += 1;
+                async { Ok::<(), JobError>(()) }
+            });
+            worker(&pool, &clock, registry, &format!("w{n}"), Backoff::Standard)
+        })
+        .collect();
+    let ran: usize = futures::future::join_all(workers.iter().map(Worker::drain))
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .sum();
+    assert_eq!(ran, 5000);
+    let runs = runs.lock().unwrap();
+    assert_eq!(runs.len(), 5000);
+    assert!(runs.values().all(|&count| count == 1), "a job ran twice");
+}
