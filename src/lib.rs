@@ -16,9 +16,14 @@ pub mod server;
 /// speak in the business's name, never this one.
 pub const PRODUCT_NAME: &str = "CallbackCloser";
 
+/// Browser entry: hydrates the interactive islands of the server-rendered page, then marks the
+/// body so browser tests know the page is live (web.md §1).
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    leptos::mount::hydrate_islands();
+    if let Some(body) = leptos::prelude::document().body() {
+        let _ = body.set_attribute("data-hydrated", "true");
+    }
 }

@@ -39,7 +39,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <link rel="manifest" href="/manifest.webmanifest" />
                 <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                <HydrationScripts options islands=true />
                 <MetaTags />
             </head>
             <body class="min-h-screen bg-slate-50 text-slate-900 antialiased">
@@ -61,7 +61,6 @@ pub fn use_site_info() -> Resource<Result<SiteInfo, ServerFnError>> {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_context(SiteInfoResource(Resource::new(|| (), |_| get_site_info())));
-    mark_body_hydrated();
 
     view! {
         <Stylesheet id="leptos" href="/pkg/callbackcloser.css" />
@@ -82,13 +81,4 @@ pub fn App() -> impl IntoView {
             </Routes>
         </Router>
     }
-}
-
-/// Browser tests wait for `body[data-hydrated="true"]` before interacting (web.md §1).
-fn mark_body_hydrated() {
-    Effect::new(|_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
 }

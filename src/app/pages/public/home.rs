@@ -115,8 +115,9 @@ pub fn dollars(amount: u64) -> String {
     format!("${out}")
 }
 
-/// Interactive once the page has hydrated: the buttons do nothing without the browser bundle.
-#[component]
+/// An island: the only part of the page that ships to the browser. Its buttons do nothing
+/// until the bundle has hydrated it.
+#[island]
 fn MissedCallCalculator() -> impl IntoView {
     let missed = RwSignal::new(5u32);
     let job = RwSignal::new(300u32);
