@@ -1,4 +1,8 @@
 //! Server functions grouped by domain, and the types they share with the pages. The body of a
 //! server function runs on the server; the browser build calls it over HTTP.
 
+pub mod auth;
+pub mod error;
+pub mod forms;
 pub mod site;
+pub mod viewer;

@@ -16,6 +16,7 @@ use crate::{
     api::site::{SiteInfo, get_site_info},
 };
 use pages::{
+    auth::{SignInPage, SignOutPage, SignUpPage},
     not_found::NotFound,
     public::{
         contact::ContactPage,
@@ -78,7 +79,22 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/privacy") view=PrivacyPage ssr=SsrMode::InOrder />
                 <Route path=path!("/refund") view=RefundPage ssr=SsrMode::InOrder />
                 <Route path=path!("/contact") view=ContactPage ssr=SsrMode::InOrder />
+                <Route path=path!("/sign-up") view=SignUpPage ssr=SsrMode::InOrder />
+                <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::InOrder />
+                <Route path=path!("/sign-out") view=SignOutPage ssr=SsrMode::InOrder />
             </Routes>
         </Router>
+    }
+}
+
+/// This page's path and query, as the browser requested it.
+pub fn current_page() -> String {
+    let location = leptos_router::hooks::use_location();
+    let path = location.pathname.get_untracked();
+    let search = location.search.get_untracked();
+    if search.is_empty() {
+        path
+    } else {
+        format!("{path}?{search}")
     }
 }

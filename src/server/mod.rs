@@ -1,13 +1,18 @@
 //! Server-only code (`ssr`): configuration, state, HTTP plumbing, database access, the job
 //! queue and worker, and the command-line tools.
 
+pub mod accounts;
+pub mod auth;
 pub mod cli;
 pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod db;
+pub mod errors;
 pub mod http;
 pub mod jobs;
+pub mod phone;
+pub mod ratelimit;
 pub mod router;
 pub mod serve;
 pub mod shutdown;

@@ -1,11 +1,24 @@
 //! `router(state)`: the one router `serve` runs and every HTTP test drives.
 
-use axum::{Router, middleware, routing::get};
+use axum::{
+    Router, middleware,
+    routing::{get, get_service},
+};
 use leptos_axum::{LeptosRoutes as _, generate_route_list};
-use tower_http::compression::CompressionLayer;
+use tower_http::{
+    compression::CompressionLayer,
+    services::{ServeDir, ServeFile},
+};
 
 use super::{
-    http::{correlation::correlate, health::health, security_headers::security_headers},
+    auth::{gate::gate, session::auth_layer},
+    http::{
+        correlation::correlate,
+        csrf::{AllowedOrigin, csrf},
+        forms::mutations,
+        health::health,
+        security_headers::security_headers,
+    },
     state::AppState,
 };
 use crate::app::{App, shell};
@@ -13,18 +26,40 @@ use crate::app::{App, shell};
 pub fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     let pages = generate_route_list(App);
-    let app = Router::new()
-        .route("/api/health", get(health))
+    // What people use through a browser: pages and server functions, behind sessions.
+    let browser = Router::new()
         .leptos_routes(&state, pages, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .with_state(state.clone());
+        .layer(middleware::from_fn(gate))
+        .layer(middleware::from_fn_with_state(state.clone(), mutations))
+        .layer(auth_layer(state.pool.clone(), &state.config));
+    // Machine endpoints and static files need no session.
+    let site_root = std::path::Path::new(&*state.leptos_options.site_root);
+    let pkg = site_root.join(&*state.leptos_options.site_pkg_dir);
+    let platform = Router::new()
+        .route("/api/health", get(health))
+        .nest_service(
+            &format!("/{}", state.leptos_options.site_pkg_dir),
+            ServeDir::new(pkg).precompressed_br().precompressed_gzip(),
+        )
+        .route_service(
+            "/favicon.svg",
+            get_service(ServeFile::new(site_root.join("favicon.svg"))),
+        )
+        .route_service(
+            "/manifest.webmanifest",
+            get_service(ServeFile::new(site_root.join("manifest.webmanifest"))),
+        );
+    let app = platform.merge(browser).with_state(state.clone());
     with_middleware(app, &state)
 }
 
-/// The layers every route gets, outermost last: correlation id, request log and panic guard
-/// inside security headers (so the 500 page has them too), compression outside.
+/// The layers every route gets, innermost first: CSRF, then correlation id + request log +
+/// panic guard, security headers (so even the 500 page has them), compression outermost.
 pub fn with_middleware(app: Router, state: &AppState) -> Router {
-    app.layer(middleware::from_fn_with_state(state.clone(), correlate))
+    let allowed = std::sync::Arc::new(AllowedOrigin::from_base_url(&state.config.public_base_url));
+    app.layer(middleware::from_fn_with_state(allowed, csrf))
+        .layer(middleware::from_fn_with_state(state.clone(), correlate))
         .layer(middleware::from_fn_with_state(
             state.security.clone(),
             security_headers,

@@ -187,11 +187,9 @@ async fn migrate_then_db_smoke_on_an_empty_database(pool: PgPool) {
 
     let smoke = run(&["db-smoke"], &env);
     assert_eq!(smoke.status.code(), Some(0), "{}", stdout(&smoke));
-    assert!(
-        stdout(&smoke).contains("3 pending migration(s)"),
-        "{}",
-        stdout(&smoke)
-    );
+    let all = callbackcloser::server::db::MIGRATOR.iter().count();
+    let pending = format!("{all} pending migration(s)");
+    assert!(stdout(&smoke).contains(&pending), "{}", stdout(&smoke));
 
     let migrate = run(&["migrate"], &env);
     assert_eq!(migrate.status.code(), Some(0), "{}", stderr(&migrate));

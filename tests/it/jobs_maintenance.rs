@@ -33,6 +33,13 @@ async fn housekeeping_runs_once_per_period_and_schedules_the_next(pool: PgPool) 
     .execute(&pool)
     .await
     .unwrap();
+    sqlx::query(
+        "INSERT INTO sessions (id, data, expiry_date) VALUES ('old', '', $1 - interval '1 second'), ('live', '', $1 + interval '1 day')",
+    )
+    .bind(clock.now())
+    .execute(&pool)
+    .await
+    .unwrap();
     let registry =
         maintenance::register(Registry::new(), pool.clone(), clock.clone() as SharedClock);
     let shared: SharedClock = clock.clone();
@@ -43,6 +50,15 @@ async fn housekeeping_runs_once_per_period_and_schedules_the_next(pool: PgPool) 
         .fetch_all(&pool)
         .await
         .unwrap();
+    let sessions: Vec<String> = sqlx::query_scalar("SELECT id FROM sessions")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        sessions,
+        vec!["live"],
+        "expired sessions go with the hourly cleanup"
+    );
     assert_eq!(
         buckets,
         vec!["twilio:sms:unauth:203.0.113.8"],

@@ -1,6 +1,7 @@
 //! Integration tests: real Postgres (a fresh migrated database per test via `#[sqlx::test]`),
 //! the real router, fakes only at the network edge. One test binary keeps link time down.
 
+mod auth;
 mod cli;
 mod http_pages;
 mod http_platform;

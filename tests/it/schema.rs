@@ -7,7 +7,7 @@ use crate::support::{
     insert_business, insert_call, insert_lead, insert_number, tenant, violated_constraint,
 };
 
-const ENTITIES: [&str; 21] = [
+const ENTITIES: [&str; 22] = [
     "users",
     "businesses",
     "memberships",
@@ -25,6 +25,7 @@ const ENTITIES: [&str; 21] = [
     "audit_log",
     "rate_limit_buckets",
     "service_heartbeat",
+    "sessions",
     "airtable_connections",
     "webhook_endpoints",
     "webhook_events",
@@ -64,8 +65,8 @@ async fn only_allowlisted_tables_lack_business_id(pool: PgPool) {
     .fetch_all(&pool)
     .await
     .unwrap();
-    // businesses is the tenant itself; users and password resets belong to people, not tenants;
-    // rate-limit buckets and the heartbeat are small platform reference tables.
+    // businesses is the tenant itself; users, their sessions and password resets belong to
+    // people, not tenants; rate-limit buckets and the heartbeat are small platform tables.
     assert_eq!(
         without,
         vec![
@@ -73,6 +74,7 @@ async fn only_allowlisted_tables_lack_business_id(pool: PgPool) {
             "password_resets",
             "rate_limit_buckets",
             "service_heartbeat",
+            "sessions",
             "users"
         ]
     );

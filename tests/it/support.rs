@@ -239,3 +239,99 @@ pub fn capture_logs() -> (LogBuffer, tracing::subscriber::DefaultGuard) {
     let subscriber = tracing_subscriber::registry().with(JsonLines::new(logs.clone()));
     (logs, tracing::subscriber::set_default(subscriber))
 }
+
+/// A browser stand-in: keeps the session cookie between requests.
+pub struct Visitor {
+    pub app: Router,
+    pub cookie: Option<String>,
+    /// The origin pages are "on", for Referer headers of plain form posts.
+    pub origin: String,
+}
+
+impl Visitor {
+    pub fn new(app: Router) -> Self {
+        Self {
+            app,
+            cookie: None,
+            origin: "http://localhost:3000".to_owned(),
+        }
+    }
+
+    fn remember(&mut self, reply: &Reply) {
+        for value in reply.headers.get_all("set-cookie") {
+            let Ok(text) = value.to_str() else { continue };
+            let Some(pair) = text.split(';').next() else {
+                continue;
+            };
+            if let Some(sid) = pair.strip_prefix("sid=") {
+                let removed = sid.is_empty() || text.contains("Max-Age=0");
+                self.cookie = (!removed).then(|| format!("sid={sid}"));
+            }
+        }
+    }
+
+    pub async fn send(&mut self, mut request: Request<Body>) -> Reply {
+        if let Some(cookie) = &self.cookie {
+            request
+                .headers_mut()
+                .insert("cookie", cookie.parse().unwrap());
+        }
+        let reply = send(&self.app, request).await;
+        self.remember(&reply);
+        reply
+    }
+
+    pub async fn get(&mut self, path: &str) -> Reply {
+        self.send(
+            Request::get(path)
+                .header("accept", "text/html")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// A server-function call as the browser bundle makes it.
+    pub async fn call(&mut self, path: &str, fields: &[(&str, &str)]) -> Reply {
+        let request = Request::post(path)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", "application/json")
+            .body(Body::from(encode_form(fields)))
+            .unwrap();
+        self.send(request).await
+    }
+
+    /// A plain HTML form post from `page` (JavaScript off).
+    pub async fn submit(&mut self, page: &str, path: &str, fields: &[(&str, &str)]) -> Reply {
+        let request = Request::post(path)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", "text/html,application/xhtml+xml")
+            .header("referer", format!("{}{page}", self.origin))
+            .body(Body::from(encode_form(fields)))
+            .unwrap();
+        self.send(request).await
+    }
+}
+
+pub fn encode_form(fields: &[(&str, &str)]) -> String {
+    let mut form = url::form_urlencoded::Serializer::new(String::new());
+    for (name, value) in fields {
+        form.append_pair(name, value);
+    }
+    form.finish()
+}
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// Signs up a new account through the real endpoint; the visitor is then signed in.
+pub async fn signed_up(app: &Router, email: &str) -> Visitor {
+    let mut visitor = Visitor::new(app.clone());
+    let reply = visitor
+        .call(
+            "/api/auth/sign-up",
+            &[("email", email), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(reply.status, 200, "sign-up failed: {}", reply.body);
+    visitor
+}

@@ -1,3 +1,4 @@
 //! Small reusable views.
 
+pub mod form;
 pub mod layout;

@@ -7,16 +7,16 @@
 use std::{panic::AssertUnwindSafe, time::Instant};
 
 use axum::{
-    body::Body,
     extract::{MatchedPath, Request, State},
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    http::{HeaderMap, HeaderValue, StatusCode},
     middleware::Next,
-    response::{IntoResponse, Response},
+    response::Response,
 };
 use futures::FutureExt as _;
 use rand::Rng as _;
 use tracing::Instrument as _;
 
+use super::error_page::error_page;
 use crate::server::state::AppState;
 
 pub const HEADER: &str = "x-correlation-id";
@@ -121,23 +121,11 @@ pub async fn correlate(
 
 /// The 500 page: the reference only, never details (web.md §11).
 pub fn internal_error_page(correlation_id: &str) -> Response {
-    let body = format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Something went wrong</title><link rel=\"stylesheet\" href=\"/pkg/callbackcloser.css\"></head><body class=\"error-page\"><main><h1>Something went wrong. Reference: {id}</h1><p><a href=\"/\">Back to the home page</a></p></main></body></html>",
-        id = html_escape(correlation_id)
-    );
-    (
+    error_page(
         StatusCode::INTERNAL_SERVER_ERROR,
-        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-        Body::from(body),
+        &format!("Something went wrong. Reference: {correlation_id}"),
+        None,
     )
-        .into_response()
-}
-
-fn html_escape(raw: &str) -> String {
-    raw.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 #[cfg(test)]

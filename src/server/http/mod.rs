@@ -2,6 +2,9 @@
 //! security headers and the health endpoint.
 
 pub mod correlation;
+pub mod csrf;
+pub mod error_page;
+pub mod forms;
 pub mod health;
 pub mod page_headers;
 pub mod security_headers;

@@ -70,6 +70,7 @@ pub fn register(registry: Registry, pool: PgPool, clock: SharedClock) -> Registr
             async move {
                 let now = clock.now();
                 cleanup_rate_limits(&pool, now).await?;
+                delete_expired_sessions(&pool, now).await?;
                 let next = start_of_hour(now) + Duration::hours(1);
                 let mut tx = pool.begin().await?;
                 queue::enqueue(&mut tx, &cleanup_job(next, next)).await?;
@@ -170,6 +171,18 @@ pub async fn cleanup_rate_limits(pool: &PgPool, now: DateTime<Utc>) -> Result<u6
             .await?
             .rows_affected(),
     )
+}
+
+/// Sessions past their inactivity expiry are useless; the store never deletes them itself.
+pub async fn delete_expired_sessions(
+    pool: &PgPool,
+    now: DateTime<Utc>,
+) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("DELETE FROM sessions WHERE expiry_date < $1")
+        .bind(now)
+        .execute(pool)
+        .await?
+        .rows_affected())
 }
 
 #[cfg(test)]

@@ -1,0 +1,47 @@
+//! What a plain HTML form shows after a refused submit: the messages and the values typed,
+//! kept for exactly one page view (web.md §2.3).
+
+use std::collections::BTreeMap;
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::error::AppError;
+
+/// Session key of the one-time flash.
+pub const FLASH_KEY: &str = "form_flash";
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormFlash {
+    /// The page (path and query) the form was on.
+    pub page: String,
+    pub error: AppError,
+    /// What was submitted, without passwords and nonces.
+    pub values: BTreeMap<String, String>,
+}
+
+impl FormFlash {
+    pub fn value(&self, name: &str) -> Option<&str> {
+        self.values.get(name).map(String::as_str)
+    }
+}
+
+/// The flash for `page`, removed as it is read.
+#[server(prefix = "/api/session", endpoint = "form-flash")]
+pub async fn take_form_flash(page: String) -> Result<Option<FormFlash>, AppError> {
+    let session = crate::server::auth::viewer::auth_session().await?.session;
+    let flash: Option<FormFlash> = session
+        .get(FLASH_KEY)
+        .await
+        .map_err(crate::server::errors::internal)?;
+    match flash {
+        Some(flash) if flash.page == page => {
+            session
+                .remove::<FormFlash>(FLASH_KEY)
+                .await
+                .map_err(crate::server::errors::internal)?;
+            Ok(Some(flash))
+        }
+        _ => Ok(None),
+    }
+}

@@ -1,0 +1,150 @@
+//! Sign-up, sign-in and sign-out pages (web.md §2.1, §3).
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::{
+    api::{
+        auth::{SignIn, SignOut, SignUp},
+        forms::take_form_flash,
+    },
+    app::{
+        components::{
+            form::{Field, FormMessage, FormState, SmartForm, SubmitButton},
+            layout::PublicLayout,
+        },
+        current_page,
+    },
+};
+use leptos::server_fn::ServerFn;
+
+/// The `next` query parameter, carried through as a hidden field.
+fn next_param() -> Option<String> {
+    use_query_map().get_untracked().get("next")
+}
+
+/// The flash of this page, if the last plain submit was refused.
+fn form_state() -> Resource<FormState> {
+    Resource::new(current_page, |page| async move {
+        FormState(take_form_flash(page).await.ok().flatten())
+    })
+}
+
+#[component]
+fn AuthCard(title: &'static str, children: Children) -> impl IntoView {
+    view! {
+        <Title text=title />
+        <PublicLayout>
+            <div class="mx-auto max-w-md rounded-xl border border-slate-200 bg-white p-6">
+                <h1 class="text-2xl font-bold">{title}</h1>
+                {children()}
+            </div>
+        </PublicLayout>
+    }
+}
+
+#[component]
+pub fn SignUpPage() -> impl IntoView {
+    let next = next_param();
+    let sign_in_href = match &next {
+        Some(next) => format!("/sign-in?next={}", urlencode(next)),
+        None => "/sign-in".to_owned(),
+    };
+    let state = form_state();
+    view! {
+        <AuthCard title="Create your account">
+            <p class="mt-2 text-slate-700">"Set up missed-call text-back for your business in a few minutes."</p>
+            <Suspense fallback=|| ()>
+                {move || {
+                    let form = state.get().unwrap_or_default();
+                    let next = next.clone();
+                    view! {
+                        <SmartForm>
+                            <form method="post" action=SignUp::PATH class="mt-6 space-y-4" novalidate>
+                                <FormMessage message=form.message() />
+                                <Field label="Email" name="email" kind="email" autocomplete="email" required=true
+                                    value=form.value("email") error=form.error("email") />
+                                <Field label="Password" name="password" kind="password" autocomplete="new-password"
+                                    required=true error=form.error("password")
+                                    hint="At least 10 characters. Avoid common passwords." />
+                                <input type="hidden" name="next" value=next />
+                                <SubmitButton label="Create account" />
+                            </form>
+                        </SmartForm>
+                    }
+                }}
+            </Suspense>
+            <p class="mt-6 text-sm text-slate-700">
+                "Already have an account? " <a href=sign_in_href class="font-medium text-teal-800 underline">"Sign in"</a>
+            </p>
+        </AuthCard>
+    }
+}
+
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let next = next_param();
+    let sign_up_href = match &next {
+        Some(next) => format!("/sign-up?next={}", urlencode(next)),
+        None => "/sign-up".to_owned(),
+    };
+    let state = form_state();
+    view! {
+        <AuthCard title="Sign in">
+            <Suspense fallback=|| ()>
+                {move || {
+                    let form = state.get().unwrap_or_default();
+                    let next = next.clone();
+                    view! {
+                        <SmartForm>
+                            <form method="post" action=SignIn::PATH class="mt-6 space-y-4" novalidate>
+                                <FormMessage message=form.message() />
+                                <Field label="Email" name="email" kind="email" autocomplete="email" required=true
+                                    value=form.value("email") error=form.error("email") />
+                                <Field label="Password" name="password" kind="password"
+                                    autocomplete="current-password" required=true error=form.error("password") />
+                                <input type="hidden" name="next" value=next />
+                                <SubmitButton label="Sign in" />
+                            </form>
+                        </SmartForm>
+                    }
+                }}
+            </Suspense>
+            <p class="mt-6 text-sm text-slate-700">
+                "New here? " <a href=sign_up_href class="font-medium text-teal-800 underline">"Create an account"</a>
+            </p>
+            <p class="mt-2 text-sm text-slate-600">
+                "Forgot your password? Ask the owner of your business for a reset link."
+            </p>
+        </AuthCard>
+    }
+}
+
+/// GET never signs out: this page asks, the button posts.
+#[component]
+pub fn SignOutPage() -> impl IntoView {
+    view! {
+        <AuthCard title="Sign out">
+            <p class="mt-2 text-slate-700">"Sign out of CallbackCloser on this device?"</p>
+            <SmartForm>
+                <form method="post" action=SignOut::PATH class="mt-6 space-y-4">
+                    <FormMessage />
+                    <SubmitButton label="Sign out" />
+                </form>
+            </SmartForm>
+        </AuthCard>
+    }
+}
+
+pub fn urlencode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

@@ -1,0 +1,134 @@
+//! Accounts: creating users, signing in and out, and the login rate limits (web.md §3).
+
+use chrono::Duration;
+use rand::RngCore as _;
+
+use crate::{
+    api::error::{AppError, FORM, FieldErrors},
+    domain::{email::normalize_email, next_url::sanitize_next},
+    server::{
+        auth::{
+            Credentials,
+            password::{hash_password, password_problem},
+            viewer::{auth_session, client_ip, state},
+        },
+        errors::internal,
+        ratelimit,
+    },
+};
+
+/// Sign-in failures are counted in 15-minute windows.
+const LOGIN_WINDOW_MINUTES: i64 = 15;
+/// Per client IP the limit is this many times the per-email one.
+const IP_FACTOR: u32 = 5;
+
+pub const INVALID_CREDENTIALS: &str = "Invalid email or password.";
+pub const EMAIL_TAKEN: &str = "An account with this email already exists.";
+
+/// A fresh random security stamp; rotating it ends every session made with the old one.
+pub fn new_security_stamp() -> String {
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+pub async fn sign_up(
+    email: String,
+    password: String,
+    next: Option<String>,
+) -> Result<(), AppError> {
+    let mut errors = FieldErrors::default();
+    let email = match normalize_email(&email) {
+        Ok(email) => Some(email),
+        Err(message) => {
+            errors.add("email", message);
+            None
+        }
+    };
+    if let Some(problem) = password_problem(&password, email.as_deref().unwrap_or_default()) {
+        errors.add("password", problem);
+    }
+    let email = errors.into_result(email.unwrap_or_default())?;
+    let state = state();
+    let hash = hash_password(password).await.map_err(internal)?;
+    let inserted: Result<uuid::Uuid, sqlx::Error> = sqlx::query_scalar(
+        "INSERT INTO users (email, password_hash, security_stamp) VALUES ($1, $2, $3) RETURNING id",
+    )
+    .bind(&email)
+    .bind(hash)
+    .bind(new_security_stamp())
+    .fetch_one(&state.pool)
+    .await;
+    if let Err(err) = &inserted
+        && err.as_database_error().and_then(|db| db.constraint()) == Some("users_email_key")
+    {
+        return Err(AppError::invalid("email", EMAIL_TAKEN));
+    }
+    let user_id = inserted?;
+    let mut auth = auth_session().await?;
+    let user = auth
+        .backend
+        .get_user_by_id(user_id)
+        .await?
+        .ok_or_else(|| internal("user vanished after sign-up"))?;
+    auth.login(&user).await.map_err(internal)?;
+    leptos_axum::redirect(sanitize_next(next.as_deref()));
+    Ok(())
+}
+
+pub async fn sign_in(
+    email: String,
+    password: String,
+    next: Option<String>,
+) -> Result<(), AppError> {
+    let state = state();
+    let now = state.clock.now();
+    let limit = state.config.rate_limits.login_max;
+    let window = Duration::minutes(LOGIN_WINDOW_MINUTES);
+    let email = email.trim().to_lowercase();
+    let email_key = format!("login:email:{email}");
+    let ip_key = format!(
+        "login:ip:{}",
+        client_ip().map_or("unknown".to_owned(), |ip| ip.to_string())
+    );
+
+    for (key, key_limit) in [(&email_key, limit), (&ip_key, limit * IP_FACTOR)] {
+        if let Some(refused) =
+            ratelimit::would_refuse(&state.pool, key, key_limit, window, now).await?
+        {
+            let minutes = (refused.retry_after as u64).div_ceil(60);
+            let unit = if minutes == 1 { "minute" } else { "minutes" };
+            return Err(AppError::rate_limited(
+                refused.retry_after as u64,
+                format!("Too many sign-in attempts. Try again in {minutes} {unit}."),
+            ));
+        }
+    }
+
+    let mut auth = auth_session().await?;
+    let user = auth
+        .authenticate(Credentials { email, password })
+        .await
+        .map_err(internal)?;
+    let Some(user) = user else {
+        ratelimit::hit(&state.pool, &email_key, limit, window, now).await?;
+        ratelimit::hit(&state.pool, &ip_key, limit * IP_FACTOR, window, now).await?;
+        return Err(AppError::invalid(FORM, INVALID_CREDENTIALS));
+    };
+    ratelimit::clear(&state.pool, &email_key).await?;
+    auth.login(&user).await.map_err(internal)?;
+    sqlx::query("UPDATE users SET last_login_at = $2 WHERE id = $1")
+        .bind(user.id)
+        .bind(now)
+        .execute(&state.pool)
+        .await?;
+    leptos_axum::redirect(sanitize_next(next.as_deref()));
+    Ok(())
+}
+
+pub async fn sign_out() -> Result<(), AppError> {
+    let mut auth = auth_session().await?;
+    auth.logout().await.map_err(internal)?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
