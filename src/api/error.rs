@@ -150,8 +150,17 @@ impl FieldErrors {
             .or_insert_with(|| message.into());
     }
 
+    /// The value, or `None` after recording the field's message.
+    pub fn check<T>(&mut self, field: &str, result: Result<T, &'static str>) -> Option<T> {
+        result.map_err(|message| self.add(field, message)).ok()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+
+    pub fn into_error(self) -> AppError {
+        AppError::Invalid { errors: self.0 }
     }
 
     /// `Ok(value)` when nothing was added, else the 422.

@@ -1,8 +1,11 @@
 //! Server functions grouped by domain, and the types they share with the pages. The body of a
 //! server function runs on the server; the browser build calls it over HTTP.
 
+pub mod account;
 pub mod auth;
 pub mod error;
 pub mod forms;
+pub mod leads;
+pub mod onboarding;
 pub mod site;
 pub mod viewer;

@@ -16,8 +16,12 @@ use crate::{
     api::site::{SiteInfo, get_site_info},
 };
 use pages::{
+    account::AccountPage,
     auth::{SignInPage, SignOutPage, SignUpPage},
+    forbidden::Forbidden,
+    leads::LeadsPage,
     not_found::NotFound,
+    onboarding::OnboardingPage,
     public::{
         contact::ContactPage,
         home::HomePage,
@@ -73,16 +77,7 @@ pub fn App() -> impl IntoView {
             content="Missed a call? CallbackCloser texts the caller back within seconds, asks what they need and alerts you with the details."
         />
         <Router>
-            <Routes fallback=NotFound>
-                <Route path=path!("/") view=HomePage ssr=SsrMode::InOrder />
-                <Route path=path!("/terms") view=TermsPage ssr=SsrMode::InOrder />
-                <Route path=path!("/privacy") view=PrivacyPage ssr=SsrMode::InOrder />
-                <Route path=path!("/refund") view=RefundPage ssr=SsrMode::InOrder />
-                <Route path=path!("/contact") view=ContactPage ssr=SsrMode::InOrder />
-                <Route path=path!("/sign-up") view=SignUpPage ssr=SsrMode::InOrder />
-                <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::InOrder />
-                <Route path=path!("/sign-out") view=SignOutPage ssr=SsrMode::InOrder />
-            </Routes>
+            {if page_forbidden() { view! { <Forbidden /> }.into_any() } else { view! { <Pages /> }.into_any() }}
         </Router>
     }
 }
@@ -96,5 +91,40 @@ pub fn current_page() -> String {
         path
     } else {
         format!("{path}?{search}")
+    }
+}
+
+/// Whether the page gate refused this page to the viewer's role (rendered as the 403 page).
+fn page_forbidden() -> bool {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<axum::http::request::Parts>().is_some_and(|parts| {
+            parts
+                .extensions
+                .get::<crate::server::auth::gate::PageForbidden>()
+                .is_some()
+        })
+    }
+    #[cfg(not(feature = "ssr"))]
+    false
+}
+
+/// Every page, by path.
+#[component]
+fn Pages() -> impl IntoView {
+    view! {
+        <Routes fallback=NotFound>
+                <Route path=path!("/") view=HomePage ssr=SsrMode::InOrder />
+                <Route path=path!("/terms") view=TermsPage ssr=SsrMode::InOrder />
+                <Route path=path!("/privacy") view=PrivacyPage ssr=SsrMode::InOrder />
+                <Route path=path!("/refund") view=RefundPage ssr=SsrMode::InOrder />
+                <Route path=path!("/contact") view=ContactPage ssr=SsrMode::InOrder />
+                <Route path=path!("/sign-up") view=SignUpPage ssr=SsrMode::InOrder />
+                <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::InOrder />
+                <Route path=path!("/sign-out") view=SignOutPage ssr=SsrMode::InOrder />
+                <Route path=path!("/app/onboarding") view=OnboardingPage ssr=SsrMode::InOrder />
+                <Route path=path!("/app/leads") view=LeadsPage ssr=SsrMode::InOrder />
+                <Route path=path!("/app/account") view=AccountPage ssr=SsrMode::InOrder />
+            </Routes>
     }
 }

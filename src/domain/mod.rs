@@ -8,4 +8,5 @@ pub mod gsm7;
 pub mod next_url;
 pub mod phone;
 pub mod rate_limit;
+pub mod timezones;
 pub mod webhook_urls;

@@ -6,10 +6,12 @@ pub const DEFAULT_NEXT: &str = "/app";
 /// Followed only when it starts with `/app` or `/buy`, does not start with `//`, contains no
 /// `\`, no scheme and no control characters, and is at most 512 characters.
 pub fn sanitize_next(next: Option<&str>) -> &str {
-    match next {
-        Some(next) if is_safe(next) => next,
-        _ => DEFAULT_NEXT,
-    }
+    safe_next(next).unwrap_or(DEFAULT_NEXT)
+}
+
+/// `next` when it is safe to follow, for callers with their own default.
+pub fn safe_next(next: Option<&str>) -> Option<&str> {
+    next.filter(|next| is_safe(next))
 }
 
 fn is_safe(next: &str) -> bool {

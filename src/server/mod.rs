@@ -2,7 +2,10 @@
 //! queue and worker, and the command-line tools.
 
 pub mod accounts;
+pub mod audit;
 pub mod auth;
+pub mod billing;
+pub mod businesses;
 pub mod cli;
 pub mod clock;
 pub mod commands;

@@ -12,6 +12,7 @@ use tower_http::{
 
 use super::{
     auth::{gate::gate, session::auth_layer},
+    billing::buy::buy,
     http::{
         correlation::correlate,
         csrf::{AllowedOrigin, csrf},
@@ -28,6 +29,7 @@ pub fn router(state: AppState) -> Router {
     let pages = generate_route_list(App);
     // What people use through a browser: pages and server functions, behind sessions.
     let browser = Router::new()
+        .route("/buy", get(buy))
         .leptos_routes(&state, pages, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn(gate))

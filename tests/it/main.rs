@@ -1,6 +1,7 @@
 //! Integration tests: real Postgres (a fresh migrated database per test via `#[sqlx::test]`),
 //! the real router, fakes only at the network edge. One test binary keeps link time down.
 
+mod account;
 mod auth;
 mod cli;
 mod http_pages;
@@ -8,5 +9,6 @@ mod http_platform;
 mod jobs_maintenance;
 mod jobs_queue;
 mod jobs_worker;
+mod onboarding;
 mod schema;
 mod support;

@@ -175,7 +175,7 @@ pub async fn insert_number(
     let sid = format!("PN{:032x}", Uuid::new_v4().as_u128());
     sqlx::query_scalar(
         "INSERT INTO phone_numbers (business_id, e164, twilio_sid, forwarding_number, status, detached_at)
-         VALUES ($1, $2, $3, '+15125550142', $4, CASE WHEN $4 = 'active' THEN NULL ELSE now() END)
+         VALUES ($1, $2, $3, '+15125550177', $4, CASE WHEN $4 = 'active' THEN NULL ELSE now() END)
          RETURNING id",
     )
     .bind(business_id)
@@ -333,5 +333,48 @@ pub async fn signed_up(app: &Router, email: &str) -> Visitor {
         )
         .await;
     assert_eq!(reply.status, 200, "sign-up failed: {}", reply.body);
+    visitor
+}
+
+/// The onboarding form, filled in validly.
+pub fn onboarding_fields() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("name", "Acme Plumbing"),
+        ("timezone", "America/Chicago"),
+        ("notify_phone", "(512) 555-0111"),
+        ("forwarding_phone", "512-555-0142"),
+        ("service_label_1", "Repair"),
+        ("service_label_2", "Install"),
+        ("service_label_3", "Maintenance"),
+        ("ring_timeout", "20"),
+    ]
+}
+
+/// A signed-in owner of a fresh business, created through the real endpoints.
+pub async fn owner(app: &Router, pool: &PgPool, email: &str) -> (Visitor, Uuid) {
+    let mut visitor = signed_up(app, email).await;
+    let reply = visitor
+        .call("/api/app/onboarding", &onboarding_fields())
+        .await;
+    assert_eq!(reply.status, 200, "onboarding failed: {}", reply.body);
+    let business_id = sqlx::query_scalar(
+        "SELECT m.business_id FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.email = $1",
+    )
+    .bind(email)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    (visitor, business_id)
+}
+
+/// A signed-in agent of `business_id` (invited directly in the database).
+pub async fn agent(app: &Router, pool: &PgPool, business_id: Uuid, email: &str) -> Visitor {
+    let visitor = signed_up(app, email).await;
+    sqlx::query("INSERT INTO memberships (user_id, business_id, role) SELECT id, $1, 'agent' FROM users WHERE email = $2")
+        .bind(business_id)
+        .bind(email)
+        .execute(pool)
+        .await
+        .unwrap();
     visitor
 }

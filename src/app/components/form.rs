@@ -263,3 +263,54 @@ mod enhance {
         }
     }
 }
+
+/// A labelled select with its error slot. `options` are `(value, label)` pairs.
+#[component]
+pub fn Select(
+    label: &'static str,
+    name: &'static str,
+    options: Vec<(String, String)>,
+    #[prop(optional_no_strip)] selected: Option<String>,
+    #[prop(optional_no_strip)] error: Option<String>,
+    /// Options shown first under their own heading.
+    #[prop(optional)]
+    first: Vec<(String, String)>,
+    #[prop(optional)] first_heading: &'static str,
+    #[prop(optional)] rest_heading: &'static str,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    let error_id = format!("{name}-error");
+    let invalid = error.as_ref().map(|_| "true");
+    let option = move |(value, text): (String, String), selected: &Option<String>| {
+        let is_selected = selected.as_deref() == Some(value.as_str());
+        view! { <option value=value selected=is_selected>{text}</option> }
+    };
+    let first_options: Vec<_> = first.into_iter().map(|o| option(o, &selected)).collect();
+    let rest_options: Vec<_> = options.into_iter().map(|o| option(o, &selected)).collect();
+    let grouped = !first_options.is_empty();
+    view! {
+        <div class="space-y-1">
+            <label for=id.clone() class="block text-sm font-medium text-slate-800">{label}</label>
+            <select
+                id=id
+                name=name
+                aria-invalid=invalid
+                aria-describedby=error_id.clone()
+                class="block min-h-11 w-full rounded-lg border border-slate-300 bg-white px-3 text-base"
+            >
+                {if grouped {
+                    view! {
+                        <optgroup label=first_heading>{first_options}</optgroup>
+                        <optgroup label=rest_heading>{rest_options}</optgroup>
+                    }
+                        .into_any()
+                } else {
+                    rest_options.into_any()
+                }}
+            </select>
+            <p id=error_id class="text-sm font-medium text-red-700 empty:hidden" data-error-for=name>
+                {error}
+            </p>
+        </div>
+    }
+}

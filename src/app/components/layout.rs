@@ -31,7 +31,7 @@ pub fn PublicLayout(children: Children) -> impl IntoView {
 
 /// "Demo mode" on every page when calls, texts and payments are simulated (operations.md §3.3).
 #[component]
-fn DemoBanner() -> impl IntoView {
+pub fn DemoBanner() -> impl IntoView {
     let site = use_site_info();
     view! {
         <Suspense fallback=|| ()>

@@ -1,4 +1,5 @@
 //! Small reusable views.
 
+pub mod app_layout;
 pub mod form;
 pub mod layout;

@@ -1,5 +1,9 @@
 //! One module per page or page group.
 
+pub mod account;
 pub mod auth;
+pub mod forbidden;
+pub mod leads;
 pub mod not_found;
+pub mod onboarding;
 pub mod public;

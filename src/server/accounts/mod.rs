@@ -7,10 +7,11 @@ use crate::{
     api::error::{AppError, FORM, FieldErrors},
     domain::{email::normalize_email, next_url::sanitize_next},
     server::{
+        audit::Actor,
         auth::{
             Credentials,
-            password::{hash_password, password_problem},
-            viewer::{auth_session, client_ip, state},
+            password::{hash_password, password_problem, verify_password},
+            viewer::{audit_entry, auth_session, client_ip, require_user, state},
         },
         errors::internal,
         ratelimit,
@@ -131,4 +132,62 @@ pub async fn sign_out() -> Result<(), AppError> {
     auth.logout().await.map_err(internal)?;
     leptos_axum::redirect("/");
     Ok(())
+}
+
+/// Sets a new password and rotates the security stamp: every other session ends; this one is
+/// renewed with the new stamp.
+pub async fn change_password(current: String, new: String) -> Result<(), AppError> {
+    let user = require_user().await?;
+    let state = state();
+    let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+        .bind(user.id)
+        .fetch_one(&state.pool)
+        .await?;
+    if !verify_password(Some(hash), current).await {
+        return Err(AppError::invalid(
+            "current_password",
+            "That is not your current password.",
+        ));
+    }
+    if let Some(problem) = password_problem(&new, &user.email) {
+        return Err(AppError::invalid("new_password", problem));
+    }
+    let hash = hash_password(new).await.map_err(internal)?;
+    let mut tx = state.pool.begin().await?;
+    sqlx::query("UPDATE users SET password_hash = $2, security_stamp = $3, updated_at = now() WHERE id = $1")
+        .bind(user.id)
+        .bind(hash)
+        .bind(new_security_stamp())
+        .execute(&mut *tx)
+        .await?;
+    let mut entry =
+        audit_entry(Actor::User(user.id), "user.password_changed").target("user", user.id);
+    if let Some((business_id, _)) = user.membership() {
+        entry = entry.business(business_id);
+    }
+    entry.write(&mut tx).await?;
+    tx.commit().await?;
+    renew_current_session(user.id).await
+}
+
+/// "Sign out other sessions": the stamp rotates without a password change.
+pub async fn sign_out_other_sessions() -> Result<(), AppError> {
+    let user = require_user().await?;
+    sqlx::query("UPDATE users SET security_stamp = $2, updated_at = now() WHERE id = $1")
+        .bind(user.id)
+        .bind(new_security_stamp())
+        .execute(&state().pool)
+        .await?;
+    renew_current_session(user.id).await
+}
+
+/// Stores the new stamp in this session so it stays signed in.
+async fn renew_current_session(user_id: uuid::Uuid) -> Result<(), AppError> {
+    let mut auth = auth_session().await?;
+    let user = auth
+        .backend
+        .get_user_by_id(user_id)
+        .await?
+        .ok_or_else(AppError::unauthorized)?;
+    auth.login(&user).await.map_err(internal)
 }

@@ -109,3 +109,14 @@ pub fn client_ip() -> Option<std::net::IpAddr> {
         state().config.rate_limits.trusted_proxy_hops,
     )
 }
+
+/// An audit entry stamped with this request's time, client address and correlation id.
+pub fn audit_entry(
+    actor: crate::server::audit::Actor,
+    action: &'static str,
+) -> crate::server::audit::Entry {
+    crate::server::audit::Entry::new(state().clock.now(), actor, action).request(
+        client_ip().map(|ip| ip.to_string()),
+        Some(crate::server::errors::current_correlation_id()),
+    )
+}

@@ -1,0 +1,3 @@
+//! Billing: plans, checkout, the Stripe webhook, gating (billing.md). So far: `/buy`.
+
+pub mod buy;
