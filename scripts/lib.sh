@@ -78,7 +78,7 @@ ensure_npm_packages() {
         (cd "$dest" && npm install --no-audit --no-fund --loglevel=error)
         echo "$stamp" >"$dest/.installed"
     fi
-    ln -sfn "$dest/node_modules" "$link"
+    [ -z "$link" ] || ln -sfn "$dest/node_modules" "$link"
 }
 
 # Tailwind CSS and wasm-opt for cargo-leptos; the root node_modules link lets Tailwind resolve
@@ -90,6 +90,50 @@ ensure_build_npm_tools() {
 ensure_browser_test_tools() {
     [ -x /usr/bin/chromium ] || apt_install chromium
     ensure_npm_packages "$ROOT/end2end" end2end "$ROOT/end2end/node_modules"
+}
+
+# Prism and Twilio's OpenAPI documents for the contract tests (quality.md §3).
+TWILIO_OAI_PACKAGE="@twilio-alpha/mcp@0.7.0"
+ensure_contract_mocks() {
+    ensure_npm_packages "$ROOT/tools/contract" contract ""
+    CONTRACT_SPECS="$CACHE/twilio-oai-0.7.0"
+    if [ ! -f "$CONTRACT_SPECS/twilio_api_v2010.json" ] || [ ! -f "$CONTRACT_SPECS/twilio_messaging_v1.json" ]; then
+        say "Fetching Twilio's OpenAPI documents ($TWILIO_OAI_PACKAGE)"
+        local tmp
+        tmp="$(mktemp -d)"
+        # npm pack downloads the package alone, without installing its dependencies.
+        (cd "$tmp" && npm pack "$TWILIO_OAI_PACKAGE" --silent >/dev/null)
+        tar -xzf "$tmp"/*.tgz -C "$tmp" package/twilio-oai/spec/json/twilio_api_v2010.json \
+            package/twilio-oai/spec/json/twilio_messaging_v1.json
+        mkdir -p "$CONTRACT_SPECS"
+        mv "$tmp"/package/twilio-oai/spec/json/*.json "$CONTRACT_SPECS/"
+        rm -rf "$tmp"
+    fi
+}
+
+# start_contract_mocks <log dir>: two Prism mocks on free ports; exports their URLs.
+start_contract_mocks() {
+    local logs="$1" api_port messaging_port prism="$CACHE/contract/node_modules/.bin/prism"
+    api_port="$(free_port)"
+    messaging_port="$(free_port)"
+    "$prism" mock -h 127.0.0.1 -p "$api_port" "$CONTRACT_SPECS/twilio_api_v2010.json" >"$logs/prism-api.log" 2>&1 &
+    PRISM_PIDS="$!"
+    "$prism" mock -h 127.0.0.1 -p "$messaging_port" "$CONTRACT_SPECS/twilio_messaging_v1.json" >"$logs/prism-messaging.log" 2>&1 &
+    PRISM_PIDS="$PRISM_PIDS $!"
+    export TWILIO_CONTRACT_API_URL="http://127.0.0.1:$api_port"
+    export TWILIO_CONTRACT_MESSAGING_URL="http://127.0.0.1:$messaging_port"
+}
+
+wait_for_contract_mocks() {
+    local url
+    for url in "$TWILIO_CONTRACT_API_URL" "$TWILIO_CONTRACT_MESSAGING_URL"; do
+        for _ in $(seq 1 300); do
+            # Any HTTP answer means Prism is listening (it answers unknown paths with 404).
+            curl -s -o /dev/null "$url/" && continue 2
+            sleep 0.2
+        done
+        die "Prism did not start at $url"
+    done
 }
 
 # ---- PostgreSQL ----------------------------------------------------------------------------

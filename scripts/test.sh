@@ -11,10 +11,13 @@ LOGS="$(mktemp -d /tmp/callbackcloser-test-logs-XXXXXX)"
 ensure_rust_tools
 ensure_build_npm_tools
 ensure_browser_test_tools
+ensure_contract_mocks
 ensure_postgres_binaries
 
 cleanup() {
     [ -n "${SERVER_PID:-}" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+    # shellcheck disable=SC2086
+    [ -n "${PRISM_PIDS:-}" ] && kill $PRISM_PIDS 2>/dev/null
     [ -n "${PG_DIR:-}" ] && stop_cluster "$PG_DIR/pg" && rm -rf "$PG_DIR"
     return 0
 }
@@ -29,6 +32,9 @@ if [ -z "${DATABASE_URL:-}" ]; then
     export DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres"
 fi
 
+# Prism takes a few seconds to load Twilio's documents; it starts now and is awaited before the tests.
+start_contract_mocks "$LOGS"
+
 say "Formatting (cargo fmt --check)"
 cargo fmt --all -- --check
 
@@ -39,6 +45,7 @@ say "Clippy, browser build"
 cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
 
 say "Rust tests (unit, database, HTTP) against PostgreSQL"
+wait_for_contract_mocks
 rust_status=0
 cargo nextest run --features ssr --no-fail-fast --test-threads 4 2>&1 | tee "$LOGS/nextest.log" || rust_status=$?
 rust_summary="$(grep -E '^\s+Summary' "$LOGS/nextest.log" | tail -1 | sed -E 's/^\s+Summary \[[^]]*\] //')"

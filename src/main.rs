@@ -28,6 +28,8 @@ async fn main() -> ExitCode {
         Command::PrintWebhooks(args) => commands::print_webhooks(args),
         Command::DbSmoke => commands::db_smoke().await,
         Command::RequeueDead(args) => commands::requeue_dead(args).await,
+        Command::AttachNumber(args) => commands::attach_number(args).await,
+        Command::ResyncNumbers(args) => commands::resync_numbers(args).await,
     }
 }
 

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod error;
 pub mod forms;
 pub mod leads;
+pub mod numbers;
 pub mod onboarding;
 pub mod site;
 pub mod viewer;

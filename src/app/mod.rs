@@ -21,6 +21,7 @@ use pages::{
     forbidden::Forbidden,
     leads::LeadsPage,
     not_found::NotFound,
+    numbers::NumbersPage,
     onboarding::OnboardingPage,
     public::{
         contact::ContactPage,
@@ -125,6 +126,7 @@ fn Pages() -> impl IntoView {
                 <Route path=path!("/app/onboarding") view=OnboardingPage ssr=SsrMode::InOrder />
                 <Route path=path!("/app/leads") view=LeadsPage ssr=SsrMode::InOrder />
                 <Route path=path!("/app/account") view=AccountPage ssr=SsrMode::InOrder />
+                <Route path=path!("/app/numbers") view=NumbersPage ssr=SsrMode::InOrder />
             </Routes>
     }
 }

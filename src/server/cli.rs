@@ -26,6 +26,35 @@ pub enum Command {
     DbSmoke,
     /// Move dead jobs back to the queue.
     RequeueDead(RequeueDeadArgs),
+    /// Attach a number the platform's Twilio account already owns to a business.
+    AttachNumber(AttachNumberArgs),
+    /// Point every active number's webhooks at this app again.
+    ResyncNumbers(ResyncNumbersArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("which").required(true).args(["number", "sid"])))]
+pub struct AttachNumberArgs {
+    #[arg(long)]
+    pub business: Uuid,
+    /// The number in E.164, e.g. +15125550199.
+    #[arg(long)]
+    pub number: Option<String>,
+    /// The number's Twilio SID (PN…).
+    #[arg(long)]
+    pub sid: Option<String>,
+    #[arg(long)]
+    pub label: Option<String>,
+    /// The phone calls should ring (default: the business's).
+    #[arg(long)]
+    pub forwarding: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ResyncNumbersArgs {
+    /// Only this business's numbers.
+    #[arg(long)]
+    pub business: Option<Uuid>,
 }
 
 #[derive(Debug, Default, Args)]

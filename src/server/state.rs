@@ -7,7 +7,8 @@ use leptos::config::LeptosOptions;
 use sqlx::PgPool;
 
 use super::{
-    clock::SharedClock, config::Config, http::security_headers::SecurityPolicy, shutdown::Draining,
+    clock::SharedClock, config::Config, http::security_headers::SecurityPolicy,
+    integrations::twilio::TwilioClient, shutdown::Draining,
 };
 
 #[derive(Clone)]
@@ -17,6 +18,7 @@ pub struct AppState {
     pub clock: SharedClock,
     pub leptos_options: LeptosOptions,
     pub security: Arc<SecurityPolicy>,
+    pub twilio: TwilioClient,
     pub draining: Draining,
     /// `locked_by` of this process's job claims and `instance` in alerts.
     pub instance_id: Arc<str>,
@@ -35,6 +37,7 @@ impl AppState {
         };
         Self {
             pool,
+            twilio: TwilioClient::new(&config),
             config: Arc::new(config),
             clock,
             leptos_options,

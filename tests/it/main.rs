@@ -9,6 +9,8 @@ mod http_platform;
 mod jobs_maintenance;
 mod jobs_queue;
 mod jobs_worker;
+mod numbers;
 mod onboarding;
 mod schema;
 mod support;
+mod twilio_contract;

@@ -378,3 +378,35 @@ pub async fn agent(app: &Router, pool: &PgPool, business_id: Uuid, email: &str) 
         .unwrap();
     visitor
 }
+
+pub const TWILIO_SID: &str = "AC0123456789abcdef0123456789abcdef";
+pub const TWILIO_TOKEN: &str = "twilio-test-auth-token";
+pub const MESSAGING_SERVICE: &str = "MG0123456789abcdef0123456789abcdef";
+
+/// The stateful Twilio fake on a loopback port, and an app configured to use it.
+pub struct WithTwilio {
+    pub fake: callbackcloser::server::simulators::twilio::FakeTwilio,
+    pub app: Router,
+    pub state: AppState,
+}
+
+pub async fn with_twilio(pool: PgPool, extra: &[(&str, &str)]) -> WithTwilio {
+    let fake =
+        callbackcloser::server::simulators::twilio::FakeTwilio::new(TWILIO_SID, TWILIO_TOKEN);
+    let base = fake.spawn().await;
+    let mut vars: Vec<(&str, &str)> = vec![
+        ("TWILIO_ACCOUNT_SID", TWILIO_SID),
+        ("TWILIO_AUTH_TOKEN", TWILIO_TOKEN),
+        ("TWILIO_API_BASE", &base),
+        ("TWILIO_MESSAGING_API_BASE", &base),
+        ("TWILIO_MESSAGING_SERVICE_SID", MESSAGING_SERVICE),
+        ("PUBLIC_BASE_URL", "https://app.example.com"),
+    ];
+    vars.extend_from_slice(extra);
+    let state = state_with(pool, config_with(&vars), test_clock());
+    WithTwilio {
+        fake,
+        app: router(state.clone()),
+        state,
+    }
+}

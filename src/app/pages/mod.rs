@@ -5,5 +5,6 @@ pub mod auth;
 pub mod forbidden;
 pub mod leads;
 pub mod not_found;
+pub mod numbers;
 pub mod onboarding;
 pub mod public;

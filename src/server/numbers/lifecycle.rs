@@ -1,0 +1,549 @@
+//! A number's life at Twilio (twilio.md §10.3): bought (or attached by the operator) and
+//! pointed at this app, re-synced, detached with a replacement sender, released.
+
+use chrono::Duration;
+use uuid::Uuid;
+
+use super::{QUARANTINE_DAYS, lock, notify_changed, number_urls, settings, twilio_sid};
+use crate::{
+    api::error::{AppError, FieldErrors},
+    server::{
+        audit::{Actor, Entry},
+        auth::viewer::{Member, audit_entry, require_owner, state},
+        businesses::{reject_tracking_numbers, validation::owner_phone},
+        integrations::twilio::{TwilioError, numbers::is_number_unavailable},
+        state::AppState,
+    },
+};
+
+/// What owners are told when Twilio refuses or cannot be reached; never Twilio's raw text.
+pub fn twilio_failure(err: &TwilioError, doing: &str) -> AppError {
+    tracing::warn!(event = "twilio.request_failed", error = %err, doing, "Twilio request failed");
+    match err {
+        TwilioError::NotConfigured => AppError::conflict(
+            "Twilio is not configured on this server, so tracking numbers cannot be changed.",
+        ),
+        err if err.is_auth_failure() => {
+            tracing::error!(
+                event = "twilio.credentials_rejected",
+                "Twilio rejected the platform credentials"
+            );
+            AppError::conflict(
+                "Twilio rejected the platform's credentials. The operator has been alerted.",
+            )
+        }
+        TwilioError::Api {
+            code: Some(code), ..
+        } => AppError::conflict(format!(
+            "Twilio could not {doing} (error {code}). Please try again."
+        )),
+        TwilioError::Unreachable(_) | TwilioError::Timeout => {
+            AppError::conflict("Twilio could not be reached. Please try again in a minute.")
+        }
+        _ => AppError::conflict(format!("Twilio could not {doing}. Please try again.")),
+    }
+}
+
+/// `FriendlyName` at Twilio: `<business> - <label>`, at most 64 characters (T36).
+pub fn friendly_name(business: &str, label: &str) -> String {
+    format!("{business} - {label}").chars().take(64).collect()
+}
+
+/// Area codes: empty, or three digits starting 2–9.
+pub fn area_code(raw: &str) -> Result<Option<String>, &'static str> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let valid = raw.len() == 3
+        && raw.bytes().all(|b| b.is_ascii_digit())
+        && matches!(raw.as_bytes()[0], b'2'..=b'9');
+    if valid {
+        Ok(Some(raw.to_owned()))
+    } else {
+        Err("Use a 3-digit area code like 512, or leave it empty.")
+    }
+}
+
+pub fn country(raw: &str) -> Result<&'static str, &'static str> {
+    match raw.trim().to_ascii_uppercase().as_str() {
+        "" | "US" => Ok("US"),
+        "CA" => Ok("CA"),
+        _ => Err("Choose the United States or Canada."),
+    }
+}
+
+fn no_numbers_message(area_code: Option<&str>) -> String {
+    match area_code {
+        Some(code) => format!(
+            "No local numbers available for area code {code}. Try another area code or leave it empty."
+        ),
+        None => "No local numbers are available right now. Please try again in a few minutes."
+            .to_owned(),
+    }
+}
+
+/// The result of joining the Messaging Service, as stored on the number.
+fn sync_outcome(result: Result<(), TwilioError>) -> Option<String> {
+    result.err().map(|err| match err.code() {
+        Some(code) => format!("Could not add the number to the Messaging Service (Twilio error {code}). Use Re-sync to try again."),
+        None => "Could not reach Twilio to finish setting up the number. Use Re-sync to try again.".to_owned(),
+    })
+}
+
+/// Buys a local number and points it at this app. The form nonce makes a second submit of the
+/// same form return the first purchase instead of buying again.
+pub async fn buy(
+    country_raw: String,
+    area_raw: String,
+    label_raw: String,
+    forwarding_raw: String,
+    nonce: String,
+) -> Result<Uuid, AppError> {
+    let owner = require_owner().await?;
+    let state = state();
+    let nonce = nonce.trim();
+    if nonce.is_empty() || nonce.len() > 100 {
+        return Err(AppError::bad_request(
+            "This form has expired. Reload the page and try again.",
+        ));
+    }
+    let (business_name, default_forwarding): (String, Option<String>) =
+        sqlx::query_as("SELECT name, default_forwarding_number FROM businesses WHERE id = $1")
+            .bind(owner.business_id)
+            .fetch_one(&state.pool)
+            .await?;
+    let mut errors = FieldErrors::default();
+    let country = errors.check("country", country(&country_raw));
+    let area = errors.check("area_code", area_code(&area_raw));
+    let label = errors.check("label", settings::label(&label_raw));
+    let forwarding = match (forwarding_raw.trim(), &default_forwarding) {
+        ("", Some(default)) => Some(default.clone()),
+        (raw, _) => errors.check("forwarding_phone", owner_phone(raw)),
+    };
+    let (country, area, label, forwarding) = match (country, area, label, forwarding) {
+        (Some(c), Some(a), Some(l), Some(f)) if errors.is_empty() => (c, a, l, f),
+        _ => return Err(errors.into_error()),
+    };
+    reject_tracking_numbers(&state.pool, &[("forwarding_phone", &forwarding)]).await?;
+
+    let key = format!("buy_number:{nonce}");
+    let mut tx = state.pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+        .bind(&key)
+        .execute(&mut *tx)
+        .await?;
+    let earlier: Option<String> =
+        sqlx::query_scalar("SELECT target_id FROM audit_log WHERE idempotency_key = $1")
+            .bind(&key)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if let Some(id) = earlier.and_then(|id| id.parse().ok()) {
+        tx.commit().await?;
+        return Ok(id);
+    }
+
+    let urls = number_urls(&state.config);
+    let candidates = state
+        .twilio
+        .available_local(country, area.as_deref())
+        .await
+        .map_err(|err| twilio_failure(&err, "search for numbers"))?;
+    let mut bought = None;
+    for candidate in candidates.iter().take(5) {
+        match state
+            .twilio
+            .buy_number(
+                &candidate.phone_number,
+                &friendly_name(&business_name, &label),
+                &urls,
+            )
+            .await
+        {
+            Ok(number) => {
+                bought = Some(number);
+                break;
+            }
+            Err(err) if is_number_unavailable(&err) => continue,
+            Err(err) => return Err(twilio_failure(&err, "buy the number")),
+        }
+    }
+    let Some(number) = bought else {
+        return Err(AppError::invalid(
+            "area_code",
+            no_numbers_message(area.as_deref()),
+        ));
+    };
+    let sync_error = sync_outcome(state.twilio.add_to_messaging_service(&number.sid).await);
+    let now = state.clock.now();
+    let id: Uuid = sqlx::query_scalar(
+        "INSERT INTO phone_numbers (business_id, e164, twilio_sid, label, forwarding_number, webhooks_synced_at, webhook_sync_error)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(owner.business_id)
+    .bind(&number.phone_number)
+    .bind(&number.sid)
+    .bind(&label)
+    .bind(&forwarding)
+    .bind(sync_error.is_none().then_some(now))
+    .bind(&sync_error)
+    .fetch_one(&mut *tx)
+    .await
+    .inspect_err(|err| tracing::error!(error = %err, number_sid = %number.sid, "number bought at Twilio but not recorded; attach it with attach-number"))?;
+    audit_entry(Actor::User(owner.user.id), "number.purchased")
+        .business(owner.business_id)
+        .target("phone_number", id)
+        .change("e164", serde_json::Value::Null, number.phone_number.clone())
+        .change("label", serde_json::Value::Null, label.clone())
+        .idempotency_key(key)
+        .write(&mut tx)
+        .await?;
+    notify_changed(&mut tx, owner.business_id).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Points the number's webhooks at this app again and rejoins the Messaging Service; records
+/// the outcome on the number.
+async fn resync(
+    state: &AppState,
+    actor: Actor,
+    business_id: Uuid,
+    id: Uuid,
+) -> Result<Option<String>, AppError> {
+    let sid = twilio_sid(&mut *state.pool.acquire().await?, id).await?;
+    let urls = number_urls(&state.config);
+    let error = match state.twilio.update_number_urls(&sid, &urls).await {
+        Ok(_) => sync_outcome(state.twilio.add_to_messaging_service(&sid).await),
+        Err(err) => Some(
+            twilio_failure(&err, "update the number")
+                .message()
+                .unwrap_or_default()
+                .to_owned(),
+        ),
+    };
+    let mut tx = state.pool.begin().await?;
+    sqlx::query(
+        "UPDATE phone_numbers SET webhooks_synced_at = CASE WHEN $2::text IS NULL THEN $3 ELSE webhooks_synced_at END,
+             webhook_sync_error = $2, updated_at = now() WHERE id = $1",
+    )
+    .bind(id)
+    .bind(&error)
+    .bind(state.clock.now())
+    .execute(&mut *tx)
+    .await?;
+    Entry::new(state.clock.now(), actor, "number.webhooks_synced")
+        .business(business_id)
+        .target("phone_number", id)
+        .change("webhook_sync_error", serde_json::Value::Null, error.clone())
+        .write(&mut tx)
+        .await?;
+    tx.commit().await?;
+    Ok(error)
+}
+
+async fn active_number_ids(state: &AppState, business_id: Uuid) -> Result<Vec<Uuid>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM phone_numbers WHERE business_id = $1 AND status = 'active' ORDER BY created_at")
+        .bind(business_id)
+        .fetch_all(&state.pool)
+        .await
+}
+
+pub async fn resync_one(id: String) -> Result<(), AppError> {
+    let owner = require_owner().await?;
+    let state = state();
+    let number = lock(&mut *state.pool.acquire().await?, owner.business_id, &id).await?;
+    if number.status != "active" {
+        return Err(AppError::conflict("Only active numbers can be re-synced."));
+    }
+    match resync(
+        &state,
+        Actor::User(owner.user.id),
+        owner.business_id,
+        number.id,
+    )
+    .await?
+    {
+        None => Ok(()),
+        Some(error) => Err(AppError::conflict(error)),
+    }
+}
+
+pub async fn resync_all() -> Result<(), AppError> {
+    let owner = require_owner().await?;
+    let state = state();
+    let mut failed = 0;
+    for id in active_number_ids(&state, owner.business_id).await? {
+        if resync(&state, Actor::User(owner.user.id), owner.business_id, id)
+            .await?
+            .is_some()
+        {
+            failed += 1;
+        }
+    }
+    match failed {
+        0 => Ok(()),
+        n => Err(AppError::conflict(format!(
+            "{n} number(s) could not be re-synced; see each number for the reason."
+        ))),
+    }
+}
+
+/// `resync-numbers`: every active number, or one business's; `(number, error)` per number.
+pub async fn resync_for_operator(
+    state: &AppState,
+    business: Option<Uuid>,
+) -> Result<Vec<(String, Option<String>)>, AppError> {
+    let rows: Vec<(Uuid, Uuid, String)> = sqlx::query_as(
+        "SELECT id, business_id, e164 FROM phone_numbers WHERE status = 'active' AND ($1::uuid IS NULL OR business_id = $1)
+         ORDER BY created_at",
+    )
+    .bind(business)
+    .fetch_all(&state.pool)
+    .await?;
+    let mut results = Vec::new();
+    for (id, business_id, e164) in rows {
+        results.push((e164, resync(state, Actor::Operator, business_id, id).await?));
+    }
+    Ok(results)
+}
+
+/// Detaches a number: its leads move to the replacement sender (or to none, and their later
+/// texts are suppressed); callers hear the moved notice for 90 days.
+pub async fn detach(id: String, replacement: String, release_now: bool) -> Result<(), AppError> {
+    let owner = require_owner().await?;
+    let state = state();
+    let mut tx = state.pool.begin().await?;
+    let number = lock(&mut tx, owner.business_id, &id).await?;
+    if number.status != "active" {
+        return Err(AppError::conflict("This number is already detached."));
+    }
+    let others: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT id FROM phone_numbers WHERE business_id = $1 AND status = 'active' AND id <> $2 ORDER BY created_at, id",
+    )
+    .bind(owner.business_id)
+    .bind(number.id)
+    .fetch_all(&mut *tx)
+    .await?;
+    let replacement = match replacement.trim() {
+        "" => others.first().copied(),
+        "none" => None,
+        raw => match raw.parse::<Uuid>().ok().filter(|id| others.contains(id)) {
+            Some(id) => Some(id),
+            None => {
+                return Err(AppError::invalid(
+                    "replacement",
+                    "Choose one of your other numbers, or None.",
+                ));
+            }
+        },
+    };
+    let now = state.clock.now();
+    sqlx::query(
+        "UPDATE phone_numbers SET status = 'detached', detached_at = $2, replaced_by_number_id = $3, updated_at = now()
+         WHERE id = $1",
+    )
+    .bind(number.id)
+    .bind(now)
+    .bind(replacement)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE leads SET sending_number_id = $3, updated_at = now() WHERE business_id = $1 AND sending_number_id = $2")
+        .bind(owner.business_id)
+        .bind(number.id)
+        .bind(replacement)
+        .execute(&mut *tx)
+        .await?;
+    audit_entry(Actor::User(owner.user.id), "number.detached")
+        .business(owner.business_id)
+        .target("phone_number", number.id)
+        .change("status", "active", "detached")
+        .change(
+            "replaced_by_number_id",
+            serde_json::Value::Null,
+            replacement.map(|id| id.to_string()),
+        )
+        .write(&mut tx)
+        .await?;
+    notify_changed(&mut tx, owner.business_id).await?;
+    tx.commit().await?;
+    if release_now {
+        release_detached(&state, &owner, number.id).await?;
+    }
+    Ok(())
+}
+
+/// Releases a detached number at Twilio (stops the monthly cost).
+pub async fn release(id: String) -> Result<(), AppError> {
+    let owner = require_owner().await?;
+    let state = state();
+    let number = lock(&mut *state.pool.acquire().await?, owner.business_id, &id).await?;
+    match number.status.as_str() {
+        "detached" => release_detached(&state, &owner, number.id).await,
+        "active" => Err(AppError::conflict("Detach the number before releasing it.")),
+        _ => Err(AppError::not_found(super::NUMBER_NOT_FOUND)),
+    }
+}
+
+async fn release_detached(state: &AppState, owner: &Member, id: Uuid) -> Result<(), AppError> {
+    let sid = twilio_sid(&mut *state.pool.acquire().await?, id).await?;
+    state
+        .twilio
+        .release_number(&sid)
+        .await
+        .map_err(|err| twilio_failure(&err, "release the number"))?;
+    let mut tx = state.pool.begin().await?;
+    sqlx::query(
+        "UPDATE phone_numbers SET status = 'released', released_at = $2, updated_at = now()
+         WHERE id = $1 AND status = 'detached'",
+    )
+    .bind(id)
+    .bind(state.clock.now())
+    .execute(&mut *tx)
+    .await?;
+    Entry::new(
+        state.clock.now(),
+        Actor::User(owner.user.id),
+        "number.released",
+    )
+    .business(owner.business_id)
+    .target("phone_number", id)
+    .change("status", "detached", "released")
+    .write(&mut tx)
+    .await?;
+    notify_changed(&mut tx, owner.business_id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Why `attach-number` refused.
+#[derive(Debug, thiserror::Error)]
+pub enum AttachRefused {
+    #[error("no such business (or it was deleted)")]
+    NoBusiness,
+    #[error("the number was not found in the platform's Twilio account")]
+    NotAtTwilio,
+    #[error("the number is already active for a business")]
+    AlreadyActive,
+    #[error("the number was detached by another business less than {QUARANTINE_DAYS} days ago")]
+    Quarantined,
+    #[error("{0}")]
+    Invalid(String),
+    #[error("Twilio: {0}")]
+    Twilio(String),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+/// `attach-number`: puts a number the platform account already owns into a business
+/// (operator only; audit actor `operator`).
+pub async fn attach(
+    state: &AppState,
+    business_id: Uuid,
+    number: &str,
+    label_raw: Option<&str>,
+    forwarding_raw: Option<&str>,
+) -> Result<Uuid, AttachRefused> {
+    let business: Option<Option<String>> = sqlx::query_scalar(
+        "SELECT default_forwarding_number FROM businesses WHERE id = $1 AND deleted_at IS NULL",
+    )
+    .bind(business_id)
+    .fetch_optional(&state.pool)
+    .await?;
+    let default_forwarding = business.ok_or(AttachRefused::NoBusiness)?;
+    let label = settings::label(label_raw.unwrap_or_default())
+        .map_err(|m| AttachRefused::Invalid(m.to_owned()))?;
+    let forwarding = match (forwarding_raw, default_forwarding) {
+        (Some(raw), _) => {
+            owner_phone(raw).map_err(|m| AttachRefused::Invalid(format!("--forwarding: {m}")))?
+        }
+        (None, Some(default)) => default,
+        (None, None) => {
+            return Err(AttachRefused::Invalid(
+                "--forwarding is required: the business has no default".into(),
+            ));
+        }
+    };
+    let found = state
+        .twilio
+        .find_number(number)
+        .await
+        .map_err(|e| AttachRefused::Twilio(e.to_string()))?;
+    let found = found.ok_or(AttachRefused::NotAtTwilio)?;
+    let now = state.clock.now();
+    let (active, quarantined): (bool, bool) = sqlx::query_as(
+        "SELECT EXISTS (SELECT 1 FROM phone_numbers WHERE e164 = $1 AND status = 'active'),
+                EXISTS (SELECT 1 FROM phone_numbers WHERE e164 = $1 AND status = 'detached' AND business_id <> $2
+                          AND detached_at > $3)",
+    )
+    .bind(&found.phone_number)
+    .bind(business_id)
+    .bind(now - Duration::days(QUARANTINE_DAYS))
+    .fetch_one(&state.pool)
+    .await?;
+    if active {
+        return Err(AttachRefused::AlreadyActive);
+    }
+    if quarantined {
+        return Err(AttachRefused::Quarantined);
+    }
+    let urls = number_urls(&state.config);
+    state
+        .twilio
+        .update_number_urls(&found.sid, &urls)
+        .await
+        .map_err(|e| AttachRefused::Twilio(e.to_string()))?;
+    let sync_error = sync_outcome(state.twilio.add_to_messaging_service(&found.sid).await);
+    let mut tx = state.pool.begin().await?;
+    let id: Uuid = sqlx::query_scalar(
+        "INSERT INTO phone_numbers (business_id, e164, twilio_sid, label, forwarding_number, webhooks_synced_at, webhook_sync_error)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(business_id)
+    .bind(&found.phone_number)
+    .bind(&found.sid)
+    .bind(&label)
+    .bind(&forwarding)
+    .bind(sync_error.is_none().then_some(now))
+    .bind(&sync_error)
+    .fetch_one(&mut *tx)
+    .await?;
+    Entry::new(now, Actor::Operator, "number.attached")
+        .business(business_id)
+        .target("phone_number", id)
+        .change("e164", serde_json::Value::Null, found.phone_number.clone())
+        .write(&mut tx)
+        .await?;
+    notify_changed(&mut tx, business_id).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn friendly_names_fit_twilio() {
+        // T36: a 70-character business name still yields at most 64 characters.
+        let name = friendly_name(&"A".repeat(70), "Main line");
+        assert_eq!(name.chars().count(), 64);
+        assert_eq!(friendly_name("Acme", "Search ads"), "Acme - Search ads");
+    }
+
+    #[test]
+    fn area_codes_and_countries() {
+        assert_eq!(area_code(""), Ok(None));
+        assert_eq!(area_code("512"), Ok(Some("512".into())));
+        assert!(area_code("112").is_err());
+        assert!(area_code("51").is_err());
+        assert!(area_code("5a2").is_err());
+        assert_eq!(country("ca"), Ok("CA"));
+        assert_eq!(country(""), Ok("US"));
+        assert!(country("MX").is_err());
+        assert_eq!(
+            no_numbers_message(Some("512")),
+            "No local numbers available for area code 512. Try another area code or leave it empty."
+        );
+    }
+}

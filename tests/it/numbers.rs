@@ -1,0 +1,551 @@
+//! Tracking numbers through the real router against the stateful Twilio fake (twilio.md §10.3,
+//! web.md §6.4): buy, settings, re-sync, detach, release, roles and tenant isolation.
+
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::support::{MESSAGING_SERVICE, Visitor, agent, owner, with_twilio};
+
+async fn buy(visitor: &mut Visitor, fields: &[(&str, &str)]) -> crate::support::Reply {
+    let mut all = vec![
+        ("country", "US"),
+        ("label", "Search ads"),
+        ("nonce", "nonce-1"),
+    ];
+    all.retain(|(k, _)| !fields.iter().any(|(f, _)| f == k));
+    all.extend_from_slice(fields);
+    visitor.call("/api/app/numbers/buy", &all).await
+}
+
+async fn active_numbers(pool: &PgPool, business: Uuid) -> Vec<(Uuid, String, String, String)> {
+    sqlx::query_as(
+        "SELECT id, e164, twilio_sid, label FROM phone_numbers WHERE business_id = $1 AND status = 'active' ORDER BY created_at",
+    )
+    .bind(business)
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+#[sqlx::test]
+async fn buying_a_number_points_it_at_the_app(pool: PgPool) {
+    let env = with_twilio(pool.clone(), &[]).await;
+    let (mut owner, business) = owner(&env.app, &pool, "owner@example.com").await;
+    let reply = buy(&mut owner, &[("area_code", "737")]).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.header("location"), Some("/app/numbers?done=bought"));
+
+    let numbers = active_numbers(&pool, business).await;
+    assert_eq!(numbers.len(), 1);
+    let (_, e164, sid, label) = &numbers[0];
+    assert!(e164.starts_with("+1737"), "{e164}");
+    assert_eq!(label, "Search ads");
+    {
+        let fake = env.fake.state();
+        let at_twilio = &fake.numbers[sid];
+        assert_eq!(
+            at_twilio.voice_url,
+            "https://app.example.com/api/twilio/voice#rc=3&rp=all"
+        );
+        assert_eq!(
+            at_twilio.sms_url,
+            "https://app.example.com/api/twilio/sms#rc=3&rp=all"
+        );
+        assert_eq!(
+            at_twilio.status_callback,
+            "https://app.example.com/api/twilio/status?event=call#rc=3&rp=all"
+        );
+        assert_eq!(at_twilio.friendly_name, "Acme Plumbing - Search ads");
+        assert!(
+            fake.messaging_service.contains(sid),
+            "added to {MESSAGING_SERVICE}"
+        );
+        let search = fake
+            .requests
+            .iter()
+            .find(|r| r.path.contains("AvailablePhoneNumbers"))
+            .unwrap();
+        assert_eq!(
+            search.path,
+            format!(
+                "/2010-04-01/Accounts/{}/AvailablePhoneNumbers/US/Local.json",
+                crate::support::TWILIO_SID
+            )
+        );
+        assert_eq!(
+            search.query,
+            "SmsEnabled=true&VoiceEnabled=true&PageSize=5&AreaCode=737"
+        );
+    }
+
+    let audit: (String, String) = sqlx::query_as(
+        "SELECT action, idempotency_key FROM audit_log WHERE action = 'number.purchased'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        audit,
+        ("number.purchased".into(), "buy_number:nonce-1".into())
+    );
+    let page = owner.get("/app/numbers?done=bought").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Your new number is ready."));
+    assert!(
+        page.body
+            .contains("https://app.example.com/api/twilio/voice#rc=3&amp;rp=all"),
+        "webhook URLs are shown"
+    );
+}
+
+/// W25: Canada searches the CA list.
+#[sqlx::test]
+async fn canadian_numbers_come_from_the_canadian_list(pool: PgPool) {
+    let env = with_twilio(pool.clone(), &[]).await;
+    let (mut owner, _) = owner(&env.app, &pool, "owner@example.com").await;
+    assert_eq!(buy(&mut owner, &[("country", "CA")]).await.status, 200);
+    let fake = env.fake.state();
+    assert!(
+        fake.requests
+            .iter()
+            .any(|r| r.path.ends_with("/AvailablePhoneNumbers/CA/Local.json"))
+    );
+}
+
+#[sqlx::test]
+async fn a_second_submit_of_the_same_form_buys_nothing_more(pool: PgPool) {
+    let env = with_twilio(pool.clone(), &[]).await;
+    let (mut owner, business) = owner(&env.app, &pool, "owner@example.com").await;
+    assert_eq!(buy(&mut owner, &[]).await.status, 200);
+    assert_eq!(buy(&mut owner, &[]).await.status, 200);
+    let mut second = Visitor::new(env.app.clone());
+    second.cookie = owner.cookie.clone();
+    let (a, b) = tokio::join!(
+        buy(&mut owner, &[("nonce", "nonce-2")]),
+        buy(&mut second, &[("nonce", "nonce-2")])
+    );
+    assert_eq!((a.status.as_u16(), b.status.as_u16()), (200, 200));
+    assert_eq!(
+        active_numbers(&pool, business).await.len(),
+        2,
+        "one purchase per nonce"
+    );
+    assert_eq!(env.fake.state().numbers.len(), 2);
+}
+
+#[sqlx::test]
+async fn a_number_taken_meanwhile_is_skipped_for_the_next_one(pool: PgPool) {
+    let env = with_twilio(pool.clone(), &[]).await;
+    {
+        let mut fake = env.fake.state();
+        fake.offered = Some(vec!["+15125551001".into(), "+15125551002".into()]);
+        fake.unavailable.insert("+15125551001".into());
+    }
+    let (mut owner, business) = owner(&env.app, &pool, "owner@example.com").await;
+    assert_eq!(buy(&mut owner, &[]).await.status, 200);
+    assert_eq!(active_numbers(&pool, business).await[0].1, "+15125551002");
+}
+
+#[sqlx::test]
+async fn no_available_numbers_is_explained_on_the_area_code(pool: PgPool) {
+    let env = with_twilio(pool.clone(), &[]).await;
+    env.fake.state().offered = Some(vec![]);
+    let (mut owner, _) = owner(&env.app, &pool, "owner@example.com").await;
+    let reply = buy(&mut owner, &[("area_code", "512")]).await;
+    assert_eq!(reply.status, 422);
+    assert_eq!(
+        reply.body,
+        r#"{"errors":{"area_code":"No local numbers available for area code 512. Try another area code or leave it empty."}}"#
+    );
+}
+
+#[sqlx::test]
+async fn twilio_failures_are_explained_and_nothing_is_stored(pool: PgPool) {
+    let env = with_twilio(pool.clone(), &[]).await;
+    let (mut owner, business) = owner(&env.app, &pool, "owner@example.com").await;
+    env.fake.state().failures.push_back((503, 20500));
+    let reply = buy(&mut owner, &[]).await;
+    assert_eq!(reply.status, 409);
+    assert!(
+        reply
+            .body
+            .contains("Twilio could not search for numbers (error 20500)"),
+        "{}",
+        reply.body
+    );
+    assert!(active_numbers(&pool, business).await.is_empty());
+
+    // Invalid input never reaches Twilio.
+    let before = env.fake.state().requests.len();
+    let reply = buy(
+        &mut owner,
+        &[
+            ("area_code", "12"),
+            ("forwarding_phone", "555-0100"),
+            ("country", "MX"),
+        ],
+    )
+    .await;
+    assert_eq!(reply.status, 422);
+    for field in ["area_code", "forwarding_phone", "country"] {
+        assert!(reply.body.contains(field), "{field}: {}", reply.body);
+    }
+    assert_eq!(env.fake.state().requests.len(), before);
+}
+
+#[sqlx::test]
+async fn agents_see_numbers_but_cannot_change_them(pool: PgPool) {
+    let env = with_twilio(pool.clone(), &[]).await;
+    let (mut owner, business) = owner(&env.app, &pool, "owner@example.com").await;
+    buy(&mut owner, &[]).await;
+    let number = active_numbers(&pool, business).await[0].0.to_string();
+    let mut agent = agent(&env.app, &pool, business, "agent@example.com").await;
+    let page = agent.get("/app/numbers").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Search ads"));
+    assert!(!page.body.contains("Buy a number"), "read-only for agents");
+    assert_eq!(buy(&mut agent, &[("nonce", "agent")]).await.status, 403);
+    for (path, fields) in [
+        ("/api/app/numbers/resync", vec![("id", number.as_str())]),
+        ("/api/app/numbers/detach", vec![("id", number.as_str())]),
+        (
+            "/api/app/numbers/update",
+            vec![
+                ("id", number.as_str()),
+                ("label", "x"),
+                ("forwarding_number", "5125550142"),
+            ],
+        ),
+    ] {
+        assert_eq!(agent.call(path, &fields).await.status, 403, "{path}");
+    }
+}
+
+fn settings<'a>(id: &'a str, forwarding: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("id", id),
+        ("label", "Truck wrap"),
+        ("forwarding_number", forwarding),
+        ("caller_id_mode", "tracking_number"),
+        ("ring_timeout", "25"),
+        ("sms_automation", "on"),
+        ("call_screening", "on"),
+        ("recording_disclosure_text", ""),
+        ("short_answer_threshold", "15"),
+    ]
+}
+
+#[sqlx::test]
+async fn number_settings_are_validated_saved_and_audited(pool: PgPool) {
+    let env = with_twilio(pool.clone(), &[]).await;
+    let (mut owner, business) = owner(&env.app, &pool, "owner@example.com").await;
+    buy(&mut owner, &[]).await;
+    buy(&mut owner, &[("nonce", "n2")]).await;
+    let numbers = active_numbers(&pool, business).await;
+    let (id, other_tracking) = (numbers[0].0.to_string(), numbers[1].1.clone());
+
+    let reply = owner
+        .call("/api/app/numbers/update", &settings(&id, "(512) 555-0177"))
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let row: (String, String, String, Option<i32>, bool, bool, bool, Option<i32>) = sqlx::query_as(
+        "SELECT label, forwarding_number, caller_id_mode, ring_timeout_seconds, sms_automation_enabled,
+                call_screening_enabled, recording_enabled, short_answer_threshold_seconds FROM phone_numbers WHERE id = $1",
+    )
+    .bind(numbers[0].0)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        row,
+        (
+            "Truck wrap".into(),
+            "+15125550177".into(),
+            "tracking_number".into(),
+            Some(25),
+            true,
+            true,
+            false,
+            Some(15)
+        )
+    );
+    let changes: serde_json::Value =
+        sqlx::query_scalar("SELECT changes FROM audit_log WHERE action = 'number.updated'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        changes["label"],
+        serde_json::json!(["Search ads", "Truck wrap"])
+    );
+    assert!(
+        changes.get("recording_enabled").is_none(),
+        "unchanged fields are not listed"
+    );
+
+    // W23: forwarding to a tracking number is refused.
+    let reply = owner
+        .call("/api/app/numbers/update", &settings(&id, &other_tracking))
+        .await;
+    assert_eq!(reply.status, 422);
+    assert_eq!(
+        reply.body,
+        r#"{"errors":{"forwarding_number":"Use the phone that should ring, not a tracking number."}}"#
+    );
+}
+
+/// Another tenant's number id behaves exactly like a missing one, and changes nothing.
+#[sqlx::test]
+async fn another_tenants_number_is_not_found(pool: PgPool) {
+    let env = with_twilio(pool.clone(), &[]).await;
+    let (mut owner_a, business_a) = owner(&env.app, &pool, "a@example.com").await;
+    buy(&mut owner_a, &[]).await;
+    let theirs = active_numbers(&pool, business_a).await[0].0.to_string();
+    let (mut owner_b, _) = owner(&env.app, &pool, "b@example.com").await;
+    owner_b.origin = "https://app.example.com".into();
+    let requests_before = env.fake.state().requests.len();
+    for (path, fields) in [
+        (
+            "/api/app/numbers/update",
+            settings(&theirs, "(512) 555-0177"),
+        ),
+        ("/api/app/numbers/resync", vec![("id", theirs.as_str())]),
+        ("/api/app/numbers/detach", vec![("id", theirs.as_str())]),
+        ("/api/app/numbers/release", vec![("id", theirs.as_str())]),
+        ("/api/app/numbers/release", vec![("id", "not-a-uuid")]),
+    ] {
+        let reply = owner_b.call(path, &fields).await;
+        assert_eq!(reply.status, 404, "{path}: {}", reply.body);
+        assert_eq!(
+            reply.body,
+            r#"{"code":"not_found","error":"Number not found"}"#
+        );
+    }
+    assert_eq!(
+        env.fake.state().requests.len(),
+        requests_before,
+        "nothing reached Twilio"
+    );
+    let untouched: (String, String) = sqlx::query_as("SELECT label, status FROM phone_numbers")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(untouched, ("Search ads".into(), "active".into()));
+    assert_eq!(
+        owner_b
+            .submit(
+                "/app/numbers",
+                "/api/app/numbers/detach",
+                &[("id", &theirs)]
+            )
+            .await
+            .status,
+        404
+    );
+}
+
+#[sqlx::test]
+async fn resync_restores_the_urls_and_records_failures(pool: PgPool) {
+    let env = with_twilio(pool.clone(), &[]).await;
+    let (mut owner, business) = owner(&env.app, &pool, "owner@example.com").await;
+    buy(&mut owner, &[]).await;
+    let (id, _, sid, _) = active_numbers(&pool, business).await.remove(0);
+    {
+        let mut fake = env.fake.state();
+        fake.numbers.get_mut(&sid).unwrap().voice_url = "https://elsewhere.example/voice".into();
+        fake.messaging_service.clear();
+    }
+    let reply = owner
+        .call("/api/app/numbers/resync", &[("id", &id.to_string())])
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    {
+        let fake = env.fake.state();
+        assert_eq!(
+            fake.numbers[&sid].voice_url,
+            "https://app.example.com/api/twilio/voice#rc=3&rp=all"
+        );
+        assert!(fake.messaging_service.contains(&sid));
+    }
+    env.fake.state().failures.push_back((500, 20500));
+    let reply = owner.call("/api/app/numbers/resync-all", &[]).await;
+    assert_eq!(reply.status, 409);
+    let error: Option<String> =
+        sqlx::query_scalar("SELECT webhook_sync_error FROM phone_numbers WHERE id = $1")
+            .bind(id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert!(error.unwrap().contains("error 20500"));
+}
+
+#[sqlx::test]
+async fn detaching_moves_leads_to_the_replacement_and_release_stops_the_number(pool: PgPool) {
+    let env = with_twilio(pool.clone(), &[]).await;
+    let (mut owner, business) = owner(&env.app, &pool, "owner@example.com").await;
+    buy(&mut owner, &[]).await;
+    buy(&mut owner, &[("nonce", "n2")]).await;
+    let numbers = active_numbers(&pool, business).await;
+    let (old, old_sid, newer) = (numbers[0].0, numbers[0].2.clone(), numbers[1].0);
+    let lead: Uuid = sqlx::query_scalar(
+        "INSERT INTO leads (business_id, phone_number_id, sending_number_id, caller_e164, source, last_activity_at)
+         VALUES ($1, $2, $2, '+15125550100', 'call', now()) RETURNING id",
+    )
+    .bind(business)
+    .bind(old)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+
+    assert_eq!(
+        owner
+            .call("/api/app/numbers/release", &[("id", &old.to_string())])
+            .await
+            .status,
+        409,
+        "detach first"
+    );
+    let reply = owner
+        .call("/api/app/numbers/detach", &[("id", &old.to_string())])
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let (status, replaced_by): (String, Option<Uuid>) =
+        sqlx::query_as("SELECT status, replaced_by_number_id FROM phone_numbers WHERE id = $1")
+            .bind(old)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        (status.as_str(), replaced_by),
+        ("detached", Some(newer)),
+        "the oldest other number by default"
+    );
+    let sending: Option<Uuid> =
+        sqlx::query_scalar("SELECT sending_number_id FROM leads WHERE id = $1")
+            .bind(lead)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(sending, Some(newer));
+    assert!(
+        owner
+            .get("/app/numbers")
+            .await
+            .body
+            .contains("Moved notice until")
+    );
+
+    let reply = owner
+        .call("/api/app/numbers/release", &[("id", &old.to_string())])
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert!(!env.fake.state().numbers.contains_key(&old_sid));
+    let status: String = sqlx::query_scalar("SELECT status FROM phone_numbers WHERE id = $1")
+        .bind(old)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(status, "released");
+    let actions: Vec<String> =
+        sqlx::query_scalar("SELECT action FROM audit_log WHERE target_id = $1 ORDER BY at")
+            .bind(old.to_string())
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        actions,
+        vec!["number.purchased", "number.detached", "number.released"]
+    );
+}
+
+#[sqlx::test]
+async fn detaching_without_a_replacement_leaves_leads_without_a_sender(pool: PgPool) {
+    let env = with_twilio(pool.clone(), &[]).await;
+    let (mut owner, business) = owner(&env.app, &pool, "owner@example.com").await;
+    buy(&mut owner, &[]).await;
+    let (id, _, sid, _) = active_numbers(&pool, business).await.remove(0);
+    sqlx::query(
+        "INSERT INTO leads (business_id, phone_number_id, sending_number_id, caller_e164, source, last_activity_at)
+         VALUES ($1, $2, $2, '+15125550100', 'call', now())",
+    )
+    .bind(business)
+    .bind(id)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let reply = owner
+        .call(
+            "/api/app/numbers/detach",
+            &[
+                ("id", &id.to_string()),
+                ("replacement", "none"),
+                ("release_now", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let sending: Option<Uuid> = sqlx::query_scalar("SELECT sending_number_id FROM leads")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(sending, None);
+    let status: String = sqlx::query_scalar("SELECT status FROM phone_numbers")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(status, "released", "released in the same step");
+    assert!(!env.fake.state().numbers.contains_key(&sid));
+}
+
+/// T37 and the other attach rules (operator `attach-number`).
+#[sqlx::test]
+async fn attaching_respects_activity_and_quarantine(pool: PgPool) {
+    use callbackcloser::server::numbers::lifecycle::{AttachRefused, attach};
+    let env = with_twilio(pool.clone(), &[]).await;
+    let (mut owner_a, business_a) = owner(&env.app, &pool, "a@example.com").await;
+    let (_, business_b) = owner(&env.app, &pool, "b@example.com").await;
+    buy(&mut owner_a, &[]).await;
+    let (id, e164, _, _) = active_numbers(&pool, business_a).await.remove(0);
+
+    let refused = attach(&env.state, business_b, &e164, None, None)
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, AttachRefused::AlreadyActive), "{refused}");
+
+    owner_a
+        .call(
+            "/api/app/numbers/detach",
+            &[("id", &id.to_string()), ("replacement", "none")],
+        )
+        .await;
+    let refused = attach(&env.state, business_b, &e164, None, None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(refused, AttachRefused::Quarantined),
+        "detached by A 0 days ago: {refused}"
+    );
+
+    // Business A may take its own number back at once.
+    let back = attach(&env.state, business_a, &e164, Some("Back again"), None)
+        .await
+        .unwrap();
+    let row: (String, String) =
+        sqlx::query_as("SELECT label, status FROM phone_numbers WHERE id = $1")
+            .bind(back)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(row, ("Back again".into(), "active".into()));
+    let actor: String =
+        sqlx::query_scalar("SELECT actor_type FROM audit_log WHERE action = 'number.attached'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(actor, "operator");
+
+    let missing = attach(&env.state, business_b, "+15125559999", None, None)
+        .await
+        .unwrap_err();
+    assert!(matches!(missing, AttachRefused::NotAtTwilio));
+}
