@@ -8,5 +8,6 @@ pub mod forms;
 pub mod leads;
 pub mod numbers;
 pub mod onboarding;
+pub mod settings;
 pub mod site;
 pub mod viewer;

@@ -28,6 +28,7 @@ use pages::{
         home::HomePage,
         legal::{PrivacyPage, RefundPage, TermsPage},
     },
+    settings::SettingsPage,
 };
 
 /// The HTML document around every page. On the server it also issues the per-response script
@@ -127,6 +128,7 @@ fn Pages() -> impl IntoView {
                 <Route path=path!("/app/leads") view=LeadsPage ssr=SsrMode::InOrder />
                 <Route path=path!("/app/account") view=AccountPage ssr=SsrMode::InOrder />
                 <Route path=path!("/app/numbers") view=NumbersPage ssr=SsrMode::InOrder />
+                <Route path=path!("/app/settings") view=SettingsPage ssr=SsrMode::InOrder />
             </Routes>
     }
 }

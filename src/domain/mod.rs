@@ -8,5 +8,6 @@ pub mod gsm7;
 pub mod next_url;
 pub mod phone;
 pub mod rate_limit;
+pub mod templates;
 pub mod timezones;
 pub mod webhook_urls;

@@ -7,7 +7,7 @@ use axum::Router;
 use tokio::{net::TcpListener, task::JoinHandle};
 
 use super::{
-    jobs::{Registry, Worker, WorkerOptions, maintenance},
+    jobs::{ClaimedJob, JobKind, Registry, Worker, WorkerOptions, maintenance},
     shutdown::{Shutdown, wait_for_stop_signal},
     state::AppState,
 };
@@ -17,7 +17,14 @@ const DRAIN_NOTICE: Duration = Duration::from_secs(2);
 
 /// Every job kind this build can run.
 pub fn job_registry(state: &AppState) -> Registry {
-    maintenance::register(Registry::new(), state.pool.clone(), state.clock.clone())
+    let deleting = state.clone();
+    maintenance::register(Registry::new(), state.pool.clone(), state.clock.clone()).register(
+        JobKind::DeleteBusiness,
+        move |job: ClaimedJob| {
+            let state = deleting.clone();
+            async move { crate::server::businesses::deletion::run(&state, &job).await }
+        },
+    )
 }
 
 /// Starts the worker (unless `WORKER_ENABLED=false`) and schedules this period's housekeeping.

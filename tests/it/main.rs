@@ -12,5 +12,6 @@ mod jobs_worker;
 mod numbers;
 mod onboarding;
 mod schema;
+mod settings;
 mod support;
 mod twilio_contract;

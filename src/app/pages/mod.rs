@@ -8,3 +8,4 @@ pub mod not_found;
 pub mod numbers;
 pub mod onboarding;
 pub mod public;
+pub mod settings;

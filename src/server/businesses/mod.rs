@@ -1,5 +1,7 @@
 //! Businesses: creating one at onboarding, and the rules their fields follow.
 
+pub mod deletion;
+pub mod settings;
 pub mod validation;
 
 use sqlx::PgPool;

@@ -88,10 +88,14 @@ pub struct PurgeReport {
     pub webhook_deliveries: u64,
     pub webhook_events: u64,
     pub finished_jobs: u64,
+    pub deleted_businesses: u64,
+    pub expired_consent: u64,
+    pub expired_audit: u64,
 }
 
 /// Retention (data-model.md §7): raw payloads kept 30 days, outbound-webhook history 30 days,
-/// succeeded and canceled jobs 7 days, dead jobs 90 days.
+/// succeeded and canceled jobs 7 days, dead jobs 90 days; a deleted business's rows 30 days
+/// after deletion, except its consent and audit rows, which go after 24 months.
 pub async fn purge(pool: &PgPool, now: DateTime<Utc>) -> Result<PurgeReport, sqlx::Error> {
     let month_ago = now - Duration::days(30);
     let mut tx = pool.begin().await?;
@@ -137,8 +141,34 @@ pub async fn purge(pool: &PgPool, now: DateTime<Utc>) -> Result<PurgeReport, sql
             now - Duration::days(90),
         )
         .await?;
+    // Every tenant table cascades from businesses; consent and audit rows have no foreign key.
+    let deleted_businesses = affected(
+        &mut tx,
+        "DELETE FROM businesses WHERE deleted_at IS NOT NULL AND deleted_at < $1",
+        month_ago,
+    )
+    .await?;
+    let proof_expired = now - Duration::days(730);
+    let gone = "SELECT a.business_id FROM audit_log a
+                WHERE a.action = 'business.deleted' AND a.at < $1
+                  AND NOT EXISTS (SELECT 1 FROM businesses b WHERE b.id = a.business_id)";
+    let expired_consent = affected(
+        &mut tx,
+        &format!("DELETE FROM sms_consent WHERE business_id IN ({gone})"),
+        proof_expired,
+    )
+    .await?;
+    let expired_audit = affected(
+        &mut tx,
+        &format!("DELETE FROM audit_log WHERE business_id IN ({gone})"),
+        proof_expired,
+    )
+    .await?;
     tx.commit().await?;
     let report = PurgeReport {
+        deleted_businesses,
+        expired_consent,
+        expired_audit,
         call_payloads,
         inbound_payloads,
         stripe_payloads,

@@ -41,6 +41,8 @@ pub struct Recorded {
 pub struct FakeTwilioState {
     pub numbers: BTreeMap<String, FakeNumber>,
     pub messaging_service: BTreeSet<String>,
+    /// Recording SIDs that exist (deleting others answers 404).
+    pub recordings: BTreeSet<String>,
     /// Buying one of these fails with 21422 (taken meanwhile).
     pub unavailable: HashSet<String>,
     /// What a search offers; generated from the area code when `None`.
@@ -86,6 +88,10 @@ impl FakeTwilio {
                 // axum cannot match `{sid}.json`: the handlers take the file name and drop `.json`.
                 &format!("{account}/IncomingPhoneNumbers/{{file}}"),
                 post(update).get(fetch_number).delete(release),
+            )
+            .route(
+                &format!("{account}/Recordings/{{file}}"),
+                axum::routing::delete(delete_recording),
             )
             .route("/v1/Services/{service}/PhoneNumbers", post(add_to_service))
             .layer(middleware::from_fn_with_state(self.clone(), gatekeeper))
@@ -271,6 +277,17 @@ async fn release(
             StatusCode::NO_CONTENT.into_response()
         }
         None => error(404, 20404, "The requested resource was not found"),
+    }
+}
+
+async fn delete_recording(
+    State(fake): State<FakeTwilio>,
+    Path((_, file)): Path<(String, String)>,
+) -> Response {
+    if fake.state().recordings.remove(sid_of(&file)) {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        error(404, 20404, "The requested resource was not found")
     }
 }
 

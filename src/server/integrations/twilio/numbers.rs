@@ -137,6 +137,16 @@ impl TwilioClient {
         }
     }
 
+    /// Deletes a call recording (business deletion, twilio.md §10.4); already gone counts as done.
+    pub async fn delete_recording(&self, recording_sid: &str) -> Result<(), TwilioError> {
+        let url = self.account_url(&format!("/Recordings/{recording_sid}.json"))?;
+        match self.send_raw(self.http.delete(url)).await {
+            Ok(_) => Ok(()),
+            Err(err) if err.status() == Some(404) => Ok(()),
+            Err(err) => Err(err),
+        }
+    }
+
     /// Adds a number to the configured Messaging Service; already being in it is success.
     pub async fn add_to_messaging_service(&self, number_sid: &str) -> Result<(), TwilioError> {
         let Some(service) = &self.messaging_service_sid else {
