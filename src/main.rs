@@ -28,6 +28,7 @@ async fn main() -> ExitCode {
         Command::PrintWebhooks(args) => commands::print_webhooks(args),
         Command::DbSmoke => commands::db_smoke().await,
         Command::RequeueDead(args) => commands::requeue_dead(args).await,
+        Command::IssueResetLink(args) => commands::issue_reset_link(args).await,
         Command::AttachNumber(args) => commands::attach_number(args).await,
         Command::ResyncNumbers(args) => commands::resync_numbers(args).await,
     }

@@ -9,8 +9,10 @@ pub async fn sign_up(
     email: String,
     password: String,
     next: Option<String>,
+    #[server(default)] invite: Option<String>,
 ) -> Result<(), AppError> {
-    crate::server::accounts::sign_up(email, password, next).await
+    let invite = invite.filter(|token| !token.trim().is_empty());
+    crate::server::accounts::sign_up(email, password, next, invite).await
 }
 
 #[server(prefix = "/api/auth", endpoint = "sign-in")]
@@ -25,4 +27,12 @@ pub async fn sign_in(
 #[server(prefix = "/api/auth", endpoint = "sign-out")]
 pub async fn sign_out() -> Result<(), AppError> {
     crate::server::accounts::sign_out().await
+}
+
+#[server(prefix = "/api/auth", endpoint = "reset-password")]
+pub async fn reset_password(token: String, password: String) -> Result<(), AppError> {
+    let state = crate::server::auth::viewer::state();
+    crate::server::accounts::reset::reset(&state, &token, password).await?;
+    leptos_axum::redirect("/sign-in?reset=done");
+    Ok(())
 }

@@ -45,3 +45,34 @@ pub async fn take_form_flash(page: String) -> Result<Option<FormFlash>, AppError
         _ => Ok(None),
     }
 }
+
+/// Session key of a one-time notice (a link shown once, a confirmation).
+pub const NOTICE_KEY: &str = "notice";
+
+/// Something to show once on a page after a successful action, e.g. an invitation link.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notice {
+    pub page: String,
+    pub message: String,
+    pub link: Option<String>,
+}
+
+/// The notice for `page`, removed as it is read.
+#[server(prefix = "/api/session", endpoint = "notice")]
+pub async fn take_notice(page: String) -> Result<Option<Notice>, AppError> {
+    let session = crate::server::auth::viewer::auth_session().await?.session;
+    let notice: Option<Notice> = session
+        .get(NOTICE_KEY)
+        .await
+        .map_err(crate::server::errors::internal)?;
+    match notice {
+        Some(notice) if notice.page == page => {
+            session
+                .remove::<Notice>(NOTICE_KEY)
+                .await
+                .map_err(crate::server::errors::internal)?;
+            Ok(Some(notice))
+        }
+        _ => Ok(None),
+    }
+}

@@ -10,4 +10,5 @@ pub mod numbers;
 pub mod onboarding;
 pub mod settings;
 pub mod site;
+pub mod team;
 pub mod viewer;

@@ -17,7 +17,7 @@ use crate::{
 };
 use pages::{
     account::AccountPage,
-    auth::{SignInPage, SignOutPage, SignUpPage},
+    auth::{ResetPasswordPage, SignInPage, SignOutPage, SignUpPage},
     forbidden::Forbidden,
     leads::LeadsPage,
     not_found::NotFound,
@@ -29,6 +29,7 @@ use pages::{
         legal::{PrivacyPage, RefundPage, TermsPage},
     },
     settings::SettingsPage,
+    team::TeamPage,
 };
 
 /// The HTML document around every page. On the server it also issues the per-response script
@@ -129,6 +130,8 @@ fn Pages() -> impl IntoView {
                 <Route path=path!("/app/account") view=AccountPage ssr=SsrMode::InOrder />
                 <Route path=path!("/app/numbers") view=NumbersPage ssr=SsrMode::InOrder />
                 <Route path=path!("/app/settings") view=SettingsPage ssr=SsrMode::InOrder />
+                <Route path=path!("/app/team") view=TeamPage ssr=SsrMode::InOrder />
+                <Route path=path!("/reset-password") view=ResetPasswordPage ssr=SsrMode::InOrder />
             </Routes>
     }
 }

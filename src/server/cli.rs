@@ -26,6 +26,8 @@ pub enum Command {
     DbSmoke,
     /// Move dead jobs back to the queue.
     RequeueDead(RequeueDeadArgs),
+    /// Print a one-hour, single-use password reset link for a user.
+    IssueResetLink(IssueResetLinkArgs),
     /// Attach a number the platform's Twilio account already owns to a business.
     AttachNumber(AttachNumberArgs),
     /// Point every active number's webhooks at this app again.
@@ -48,6 +50,12 @@ pub struct AttachNumberArgs {
     /// The phone calls should ring (default: the business's).
     #[arg(long)]
     pub forwarding: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct IssueResetLinkArgs {
+    #[arg(long)]
+    pub email: String,
 }
 
 #[derive(Debug, Args)]

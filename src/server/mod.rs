@@ -24,4 +24,5 @@ pub mod shutdown;
 pub mod simulators;
 pub mod site;
 pub mod state;
+pub mod team;
 pub mod telemetry;

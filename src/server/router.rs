@@ -11,6 +11,7 @@ use tower_http::{
 };
 
 use super::{
+    accounts::reset::reset_page_gate,
     auth::{gate::gate, session::auth_layer},
     billing::buy::buy,
     http::{
@@ -21,6 +22,7 @@ use super::{
         security_headers::security_headers,
     },
     state::AppState,
+    team::accept::accept,
 };
 use crate::app::{App, shell};
 
@@ -30,9 +32,14 @@ pub fn router(state: AppState) -> Router {
     // What people use through a browser: pages and server functions, behind sessions.
     let browser = Router::new()
         .route("/buy", get(buy))
+        .route("/app/team/accept", get(accept))
         .leptos_routes(&state, pages, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn(gate))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            reset_page_gate,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), mutations))
         .layer(auth_layer(state.pool.clone(), &state.config));
     // Machine endpoints and static files need no session.

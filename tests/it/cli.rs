@@ -311,3 +311,32 @@ async fn serve_drains_then_stops_cleanly_on_sigterm(pool: PgPool) {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[sqlx::test]
+async fn issue_reset_link_prints_a_working_link(pool: PgPool) {
+    let app = crate::support::app(pool.clone());
+    crate::support::signed_up(&app, "pat@example.com").await;
+    let env = [
+        ("DATABASE_URL", url_of(&pool)),
+        ("PUBLIC_BASE_URL", "https://app.example.com".to_owned()),
+    ];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let output = run(&["issue-reset-link", "--email", "Pat@Example.com"], &env);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let link = stdout(&output).trim().to_owned();
+    assert!(
+        link.starts_with("https://app.example.com/reset-password?token="),
+        "{link}"
+    );
+    let actor: String = sqlx::query_scalar("SELECT actor_type FROM audit_log")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(actor, "operator");
+    assert_eq!(
+        run(&["issue-reset-link", "--email", "nobody@example.com"], &env)
+            .status
+            .code(),
+        Some(1)
+    );
+}

@@ -14,4 +14,5 @@ mod onboarding;
 mod schema;
 mod settings;
 mod support;
+mod team;
 mod twilio_contract;

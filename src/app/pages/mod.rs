@@ -9,3 +9,4 @@ pub mod numbers;
 pub mod onboarding;
 pub mod public;
 pub mod settings;
+pub mod team;

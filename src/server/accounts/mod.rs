@@ -1,11 +1,17 @@
 //! Accounts: creating users, signing in and out, and the login rate limits (web.md §3).
 
+pub mod reset;
+pub mod tokens;
+
 use chrono::Duration;
 use rand::RngCore as _;
 
 use crate::{
     api::error::{AppError, FORM, FieldErrors},
-    domain::{email::normalize_email, next_url::sanitize_next},
+    domain::{
+        email::normalize_email,
+        next_url::{DEFAULT_NEXT, safe_next, sanitize_next},
+    },
     server::{
         audit::Actor,
         auth::{
@@ -15,6 +21,7 @@ use crate::{
         },
         errors::internal,
         ratelimit,
+        team::accept::{JoinRefused, join},
     },
 };
 
@@ -37,28 +44,24 @@ pub async fn sign_up(
     email: String,
     password: String,
     next: Option<String>,
+    invite: Option<String>,
 ) -> Result<(), AppError> {
     let mut errors = FieldErrors::default();
-    let email = match normalize_email(&email) {
-        Ok(email) => Some(email),
-        Err(message) => {
-            errors.add("email", message);
-            None
-        }
-    };
+    let email = errors.check("email", normalize_email(&email));
     if let Some(problem) = password_problem(&password, email.as_deref().unwrap_or_default()) {
         errors.add("password", problem);
     }
     let email = errors.into_result(email.unwrap_or_default())?;
     let state = state();
     let hash = hash_password(password).await.map_err(internal)?;
+    let mut tx = state.pool.begin().await?;
     let inserted: Result<uuid::Uuid, sqlx::Error> = sqlx::query_scalar(
         "INSERT INTO users (email, password_hash, security_stamp) VALUES ($1, $2, $3) RETURNING id",
     )
     .bind(&email)
     .bind(hash)
     .bind(new_security_stamp())
-    .fetch_one(&state.pool)
+    .fetch_one(&mut *tx)
     .await;
     if let Err(err) = &inserted
         && err.as_database_error().and_then(|db| db.constraint()) == Some("users_email_key")
@@ -66,6 +69,15 @@ pub async fn sign_up(
         return Err(AppError::invalid("email", EMAIL_TAKEN));
     }
     let user_id = inserted?;
+    let joined = match &invite {
+        Some(token) => match join(&mut tx, token, user_id, state.clock.now()).await {
+            Ok(_) => true,
+            Err(JoinRefused::Database(err)) => return Err(err.into()),
+            Err(refused) => return Err(AppError::invalid(FORM, refused.to_string())),
+        },
+        None => false,
+    };
+    tx.commit().await?;
     let mut auth = auth_session().await?;
     let user = auth
         .backend
@@ -73,7 +85,8 @@ pub async fn sign_up(
         .await?
         .ok_or_else(|| internal("user vanished after sign-up"))?;
     auth.login(&user).await.map_err(internal)?;
-    leptos_axum::redirect(sanitize_next(next.as_deref()));
+    let fallback = if joined { "/app/leads" } else { DEFAULT_NEXT };
+    leptos_axum::redirect(safe_next(next.as_deref()).unwrap_or(fallback));
     Ok(())
 }
 

@@ -12,7 +12,7 @@ use crate::server::{
     state::AppState,
 };
 
-async fn operator_state() -> Result<AppState, ExitCode> {
+pub(super) async fn operator_state() -> Result<AppState, ExitCode> {
     let config = load_config()?;
     let pool = db::connect(&config.database, Duration::from_secs(10))
         .await

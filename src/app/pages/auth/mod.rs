@@ -1,4 +1,8 @@
-//! Sign-up, sign-in and sign-out pages (web.md §2.1, §3).
+//! Sign-up, sign-in, sign-out and password reset pages (web.md §2.1, §3).
+
+mod reset;
+
+pub use reset::ResetPasswordPage;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -8,6 +12,7 @@ use crate::{
     api::{
         auth::{SignIn, SignOut, SignUp},
         forms::take_form_flash,
+        team::preview_invitation,
     },
     app::{
         components::{
@@ -25,14 +30,14 @@ fn next_param() -> Option<String> {
 }
 
 /// The flash of this page, if the last plain submit was refused.
-fn form_state() -> Resource<FormState> {
+pub(super) fn form_state() -> Resource<FormState> {
     Resource::new(current_page, |page| async move {
         FormState(take_form_flash(page).await.ok().flatten())
     })
 }
 
 #[component]
-fn AuthCard(title: &'static str, children: Children) -> impl IntoView {
+pub(super) fn AuthCard(title: &'static str, children: Children) -> impl IntoView {
     view! {
         <Title text=title />
         <PublicLayout>
@@ -47,6 +52,22 @@ fn AuthCard(title: &'static str, children: Children) -> impl IntoView {
 #[component]
 pub fn SignUpPage() -> impl IntoView {
     let next = next_param();
+    let invite = use_query_map().get_untracked().get("invite");
+    let joining = Resource::new(
+        move || invite.clone(),
+        |invite| async move {
+            match invite {
+                Some(token) => Some(
+                    preview_invitation(token.clone())
+                        .await
+                        .ok()
+                        .flatten()
+                        .ok_or(token),
+                ),
+                None => None,
+            }
+        },
+    );
     let sign_in_href = match &next {
         Some(next) => format!("/sign-in?next={}", urlencode(next)),
         None => "/sign-in".to_owned(),
@@ -54,11 +75,24 @@ pub fn SignUpPage() -> impl IntoView {
     let state = form_state();
     view! {
         <AuthCard title="Create your account">
-            <p class="mt-2 text-slate-700">"Set up missed-call text-back for your business in a few minutes."</p>
+            <Suspense fallback=|| ()>
+                {move || joining.get().map(|joining| match joining {
+                    Some(Ok(preview)) => view! {
+                        <p class="mt-2 text-slate-700">{format!("You are joining {} as {}.", preview.business, preview.role.label().to_lowercase())}</p>
+                    }.into_any(),
+                    Some(Err(_)) => view! {
+                        <p class="mt-2 font-medium text-red-800">"This invitation is no longer valid. Ask the owner for a new link, or create your own business below."</p>
+                    }.into_any(),
+                    None => view! {
+                        <p class="mt-2 text-slate-700">"Set up missed-call text-back for your business in a few minutes."</p>
+                    }.into_any(),
+                })}
+            </Suspense>
             <Suspense fallback=|| ()>
                 {move || {
                     let form = state.get().unwrap_or_default();
                     let next = next.clone();
+                    let invite = use_query_map().get_untracked().get("invite");
                     view! {
                         <SmartForm>
                             <form method="post" action=SignUp::PATH class="mt-6 space-y-4" novalidate>
@@ -69,6 +103,7 @@ pub fn SignUpPage() -> impl IntoView {
                                     required=true error=form.error("password")
                                     hint="At least 10 characters. Avoid common passwords." />
                                 <input type="hidden" name="next" value=next />
+                                <input type="hidden" name="invite" value=invite />
                                 <SubmitButton label="Create account" />
                             </form>
                         </SmartForm>
@@ -85,6 +120,7 @@ pub fn SignUpPage() -> impl IntoView {
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let next = next_param();
+    let reset_done = use_query_map().get_untracked().get("reset").is_some();
     let sign_up_href = match &next {
         Some(next) => format!("/sign-up?next={}", urlencode(next)),
         None => "/sign-up".to_owned(),
@@ -92,6 +128,9 @@ pub fn SignInPage() -> impl IntoView {
     let state = form_state();
     view! {
         <AuthCard title="Sign in">
+            {reset_done.then(|| view! {
+                <p role="status" class="mt-2 rounded-lg bg-teal-50 px-3 py-2 text-teal-900">"Password set. Sign in with your new password."</p>
+            })}
             <Suspense fallback=|| ()>
                 {move || {
                     let form = state.get().unwrap_or_default();
