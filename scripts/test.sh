@@ -62,6 +62,7 @@ env \
     LEPTOS_SITE_ROOT="$CARGO_TARGET_DIR/site" \
     LEPTOS_SITE_ADDR="127.0.0.1:$port" \
     PUBLIC_BASE_URL="http://127.0.0.1:$port" \
+    DEMO_MODE=true \
     RUST_LOG=warn \
     "$CARGO_TARGET_DIR/debug/callbackcloser" serve >"$LOGS/server.log" 2>&1 &
 SERVER_PID=$!

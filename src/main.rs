@@ -6,7 +6,7 @@ use callbackcloser::server::{
     cli::{Cli, Command, ServeArgs},
     commands,
     config::Config,
-    db,
+    db, demo,
     router::router,
     serve::{display_address, serve_http, start_worker, system_clock},
     shutdown::Shutdown,
@@ -36,7 +36,7 @@ async fn main() -> ExitCode {
 
 /// config → telemetry → pool + migrations → state → router → serve (+ worker) → shutdown.
 async fn run_server(args: ServeArgs) -> ExitCode {
-    let (config, report) = match Config::load() {
+    let (mut config, report) = match Config::load() {
         Ok(loaded) => loaded,
         Err(report) => {
             commands::print_config_errors(&report);
@@ -47,6 +47,17 @@ async fn run_server(args: ServeArgs) -> ExitCode {
     for line in report.warnings() {
         tracing::warn!(variable = line.name, "{}", line.note);
     }
+    let _simulators = if config.demo_mode {
+        if config.is_production() {
+            tracing::warn!(
+                event = "config.demo_mode_in_production",
+                "demo mode is on in production (ALLOW_PRODUCTION_DEMO_MODE=true)"
+            );
+        }
+        Some(demo::start_simulators(&mut config).await)
+    } else {
+        None
+    };
     let site = match load_site_options() {
         Ok(site) => site,
         Err(err) => return fail(&err),

@@ -506,3 +506,48 @@ async fn last_login_is_recorded_with_the_injected_clock(pool: PgPool) {
         .unwrap();
     assert_eq!(at, clock.now());
 }
+
+/// Failures are also limited per client IP (5× the per-email limit), shared by every email.
+#[sqlx::test]
+async fn repeated_failures_are_rate_limited_per_client_ip(pool: PgPool) {
+    let state = state_with(
+        pool,
+        config_with(&[
+            ("RATE_LIMIT_LOGIN_MAX", "3"),
+            ("RATE_LIMIT_TRUSTED_PROXY_HOPS", "1"),
+        ]),
+        test_clock(),
+    );
+    let app = callbackcloser::server::router::router(state);
+    let attempt = |email: String, ip: &'static str| {
+        let app = app.clone();
+        async move {
+            let request = axum::http::Request::post("/api/auth/sign-in")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("accept", "application/json")
+                .header("x-forwarded-for", ip)
+                .body(axum::body::Body::from(format!(
+                    "email={email}%40example.com&password=wrong+password"
+                )))
+                .unwrap();
+            crate::support::send(&app, request).await.status.as_u16()
+        }
+    };
+    for n in 0..15 {
+        assert_eq!(
+            attempt(format!("user{n}"), "203.0.113.9").await,
+            422,
+            "attempt {n}"
+        );
+    }
+    assert_eq!(
+        attempt("fresh".into(), "203.0.113.9").await,
+        429,
+        "the IP's 16th failure"
+    );
+    assert_eq!(
+        attempt("fresh".into(), "198.51.100.7").await,
+        422,
+        "another IP is unaffected"
+    );
+}

@@ -6,6 +6,7 @@ mod auth;
 mod cli;
 mod http_pages;
 mod http_platform;
+mod isolation;
 mod jobs_maintenance;
 mod jobs_queue;
 mod jobs_worker;

@@ -294,56 +294,6 @@ async fn number_settings_are_validated_saved_and_audited(pool: PgPool) {
     );
 }
 
-/// Another tenant's number id behaves exactly like a missing one, and changes nothing.
-#[sqlx::test]
-async fn another_tenants_number_is_not_found(pool: PgPool) {
-    let env = with_twilio(pool.clone(), &[]).await;
-    let (mut owner_a, business_a) = owner(&env.app, &pool, "a@example.com").await;
-    buy(&mut owner_a, &[]).await;
-    let theirs = active_numbers(&pool, business_a).await[0].0.to_string();
-    let (mut owner_b, _) = owner(&env.app, &pool, "b@example.com").await;
-    owner_b.origin = "https://app.example.com".into();
-    let requests_before = env.fake.state().requests.len();
-    for (path, fields) in [
-        (
-            "/api/app/numbers/update",
-            settings(&theirs, "(512) 555-0177"),
-        ),
-        ("/api/app/numbers/resync", vec![("id", theirs.as_str())]),
-        ("/api/app/numbers/detach", vec![("id", theirs.as_str())]),
-        ("/api/app/numbers/release", vec![("id", theirs.as_str())]),
-        ("/api/app/numbers/release", vec![("id", "not-a-uuid")]),
-    ] {
-        let reply = owner_b.call(path, &fields).await;
-        assert_eq!(reply.status, 404, "{path}: {}", reply.body);
-        assert_eq!(
-            reply.body,
-            r#"{"code":"not_found","error":"Number not found"}"#
-        );
-    }
-    assert_eq!(
-        env.fake.state().requests.len(),
-        requests_before,
-        "nothing reached Twilio"
-    );
-    let untouched: (String, String) = sqlx::query_as("SELECT label, status FROM phone_numbers")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    assert_eq!(untouched, ("Search ads".into(), "active".into()));
-    assert_eq!(
-        owner_b
-            .submit(
-                "/app/numbers",
-                "/api/app/numbers/detach",
-                &[("id", &theirs)]
-            )
-            .await
-            .status,
-        404
-    );
-}
-
 #[sqlx::test]
 async fn resync_restores_the_urls_and_records_failures(pool: PgPool) {
     let env = with_twilio(pool.clone(), &[]).await;
