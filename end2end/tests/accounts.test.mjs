@@ -2,7 +2,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { BASE_URL, launch, openPage, waitForHydration, horizontalOverflow } from './browser.mjs';
+import {
+  BASE_URL, PASSWORD, launch, openPage, uniqueEmail, waitForHydration, horizontalOverflow,
+} from './browser.mjs';
 
 let browser;
 before(async () => {
@@ -12,8 +14,6 @@ after(async () => {
   await browser?.close();
 });
 
-const PASSWORD = 'correct horse battery staple';
-const unique = (name) => `${name}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
 
 async function fillOnboarding(page, { name = 'Acme Plumbing', notify = '(512) 555-0111' } = {}) {
   await page.fill('#field-name', name);
@@ -25,7 +25,7 @@ test('sign up and set up the business on a phone, with messages shown in place',
   const page = await openPage(browser);
   await page.goto(`${BASE_URL}/sign-up`);
   await waitForHydration(page);
-  await page.fill('#field-email', unique('owner'));
+  await page.fill('#field-email', uniqueEmail('owner'));
   await page.fill('#field-password', 'short');
   await page.click('button[type=submit]');
   await page.waitForSelector('[data-error-for=password]:has-text("Use at least 10 characters.")');
@@ -51,7 +51,7 @@ test('sign up and set up the business on a phone, with messages shown in place',
 
 test('sign up, onboarding and sign-in work with JavaScript off', async () => {
   const page = await openPage(browser, { javaScript: false });
-  const email = unique('nojs');
+  const email = uniqueEmail('nojs');
   await page.goto(`${BASE_URL}/sign-up`);
   await page.fill('#field-email', email);
   await page.fill('#field-password', PASSWORD);

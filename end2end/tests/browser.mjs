@@ -47,3 +47,8 @@ export async function waitForHydration(page) {
 export async function horizontalOverflow(page) {
   return page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 }
+
+export const PASSWORD = 'correct horse battery staple';
+
+/** An email no other test run has used. */
+export const uniqueEmail = (name) => `${name}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;

@@ -3,7 +3,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { BASE_URL, launch, openPage, waitForHydration, horizontalOverflow } from './browser.mjs';
+import {
+  BASE_URL, PASSWORD, launch, openPage, uniqueEmail, waitForHydration, horizontalOverflow,
+} from './browser.mjs';
 
 let browser;
 before(async () => {
@@ -13,14 +15,12 @@ after(async () => {
   await browser?.close();
 });
 
-const PASSWORD = 'correct horse battery staple';
-const unique = (name) => `${name}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
 
 test('owner buys a number, sees its webhooks, and invites an agent who cannot open billing', async () => {
   const page = await openPage(browser);
   await page.goto(`${BASE_URL}/sign-up`);
   await waitForHydration(page);
-  await page.fill('#field-email', unique('owner'));
+  await page.fill('#field-email', uniqueEmail('owner'));
   await page.fill('#field-password', PASSWORD);
   await page.click('button[type=submit]');
   await page.waitForURL(`${BASE_URL}/app/onboarding`);
@@ -54,7 +54,7 @@ test('owner buys a number, sees its webhooks, and invites an agent who cannot op
   const agent = await openPage(browser);
   await agent.goto(link);
   assert.ok(await agent.isVisible('text=You are joining Bright Electric as agent.'));
-  await agent.fill('#field-email', unique('agent'));
+  await agent.fill('#field-email', uniqueEmail('agent'));
   await agent.fill('#field-password', PASSWORD);
   await agent.click('button[type=submit]');
   await agent.waitForURL(`${BASE_URL}/app/leads`);

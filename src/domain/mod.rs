@@ -10,4 +10,5 @@ pub mod phone;
 pub mod rate_limit;
 pub mod templates;
 pub mod timezones;
+pub mod url;
 pub mod webhook_urls;

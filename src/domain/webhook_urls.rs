@@ -84,24 +84,11 @@ impl<'a> WebhookUrls<'a> {
             url.push(if index == 0 { '?' } else { '&' });
             url.push_str(name);
             url.push('=');
-            url.push_str(&encode_query_value(value));
+            url.push_str(&super::url::encode_component(value));
         }
         url.push_str(RETRY_FRAGMENT);
         url
     }
-}
-
-/// Percent-encodes everything but RFC 3986 unreserved characters.
-fn encode_query_value(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -450,7 +450,7 @@ async fn detaching_without_a_replacement_leaves_leads_without_a_sender(pool: PgP
 /// T37 and the other attach rules (operator `attach-number`).
 #[sqlx::test]
 async fn attaching_respects_activity_and_quarantine(pool: PgPool) {
-    use callbackcloser::server::numbers::lifecycle::{AttachRefused, attach};
+    use callbackcloser::server::numbers::attach::{AttachRefused, attach};
     let env = with_twilio(pool.clone(), &[]).await;
     let (mut owner_a, business_a) = owner(&env.app, &pool, "a@example.com").await;
     let (_, business_b) = owner(&env.app, &pool, "b@example.com").await;

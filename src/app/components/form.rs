@@ -88,6 +88,17 @@ pub fn FormMessage(#[prop(optional_no_strip)] message: Option<String>) -> impl I
     }
 }
 
+/// A checkbox that posts `on` when ticked.
+#[component]
+pub fn Checkbox(name: &'static str, label: &'static str, checked: bool) -> impl IntoView {
+    view! {
+        <label class="flex min-h-11 items-center gap-3">
+            <input type="checkbox" name=name checked=checked class="h-5 w-5" />
+            <span>{label}</span>
+        </label>
+    }
+}
+
 #[component]
 pub fn SubmitButton(label: &'static str) -> impl IntoView {
     view! {
@@ -185,7 +196,7 @@ mod enhance {
         }
         if response.status() == 401 {
             let here = format!("{}{}", location.pathname()?, location.search()?);
-            let next: String = js_sys_encode(&here);
+            let next = crate::domain::url::encode_component(&here);
             location.set_href(&format!("/sign-in?next={next}"))?;
             return Ok(());
         }
@@ -202,18 +213,6 @@ mod enhance {
         };
         show(form, &shown);
         Ok(())
-    }
-
-    fn js_sys_encode(value: &str) -> String {
-        value
-            .bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                    (b as char).to_string()
-                }
-                _ => format!("%{b:02X}"),
-            })
-            .collect()
     }
 
     /// Clears old messages, writes the new ones, marks and focuses the first invalid field.

@@ -15,7 +15,7 @@ use crate::{
     app::{
         components::{
             app_layout::{AppLayout, PageTitle},
-            form::{Field, FormMessage, FormState, Select, SmartForm, SubmitButton},
+            form::{Checkbox, Field, FormMessage, FormState, Select, SmartForm, SubmitButton},
         },
         current_page,
     },
@@ -177,16 +177,6 @@ fn NumberCard(
                 <DetachNumberForm id=id replacements form=detach_form />
             })}
         </li>
-    }
-}
-
-#[component]
-fn Checkbox(name: &'static str, label: &'static str, checked: bool) -> impl IntoView {
-    view! {
-        <label class="flex min-h-11 items-center gap-3">
-            <input type="checkbox" name=name checked=checked class="h-5 w-5" />
-            <span>{label}</span>
-        </label>
     }
 }
 

@@ -12,7 +12,7 @@ use crate::{
     app::{
         components::{
             app_layout::{AppLayout, PageTitle},
-            form::{Field, FormMessage, FormState, Select, SmartForm, SubmitButton},
+            form::{Checkbox, Field, FormMessage, FormState, Select, SmartForm, SubmitButton},
         },
         current_page,
     },
@@ -40,16 +40,6 @@ pub fn SettingsPage() -> impl IntoView {
                 })}
             </Suspense>
         </AppLayout>
-    }
-}
-
-#[component]
-fn Toggle(name: &'static str, label: &'static str, checked: bool) -> impl IntoView {
-    view! {
-        <label class="flex min-h-11 items-center gap-3">
-            <input type="checkbox" name=name checked=checked class="h-5 w-5" />
-            <span>{label}</span>
-        </label>
     }
 }
 
@@ -125,14 +115,14 @@ fn SettingsForm(page: SettingsPage, form: FormState) -> impl IntoView {
                 </div>
                 <Field label="Treat a new call as the same lead for (hours, after a finished conversation)" name="repeat_caller_window_hours" kind="number"
                     value=v("repeat_caller_window_hours", s.repeat_caller_window_hours.to_string()) error=e("repeat_caller_window_hours") />
-                <Toggle name="stall_nudge_enabled" label="Send one reminder when a caller stops answering" checked=checked("stall_nudge_enabled", s.stall_nudge_enabled) />
+                <Checkbox name="stall_nudge_enabled" label="Send one reminder when a caller stops answering" checked=checked("stall_nudge_enabled", s.stall_nudge_enabled) />
                 <Field label="Reminder after (minutes)" name="stall_nudge_delay_minutes" kind="number"
                     value=v("stall_nudge_delay_minutes", s.stall_nudge_delay_minutes.to_string()) error=e("stall_nudge_delay_minutes") />
-                <Toggle name="relay_to_owner_enabled" label="Forward later texts from leads to my phone" checked=checked("relay_to_owner_enabled", s.relay_to_owner_enabled) />
+                <Checkbox name="relay_to_owner_enabled" label="Forward later texts from leads to my phone" checked=checked("relay_to_owner_enabled", s.relay_to_owner_enabled) />
                 <Field label="At most this many forwarded texts per lead per hour" name="relay_max_per_hour" kind="number"
                     value=v("relay_max_per_hour", s.relay_max_per_hour.to_string()) error=e("relay_max_per_hour") />
-                <Toggle name="emergency_alert_enabled" label="Alert me at once about emergencies" checked=checked("emergency_alert_enabled", s.emergency_alert_enabled) />
-                <Toggle name="agents_can_play_recordings" label="Agents may play call recordings" checked=checked("agents_can_play_recordings", s.agents_can_play_recordings) />
+                <Checkbox name="emergency_alert_enabled" label="Alert me at once about emergencies" checked=checked("emergency_alert_enabled", s.emergency_alert_enabled) />
+                <Checkbox name="agents_can_play_recordings" label="Agents may play call recordings" checked=checked("agents_can_play_recordings", s.agents_can_play_recordings) />
                 <SubmitButton label="Save settings" />
             </form>
         </SmartForm>

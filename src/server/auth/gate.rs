@@ -2,6 +2,7 @@
 //! answered here (303); a page the role may not see is rendered by Leptos as the 403 page, told
 //! so by a request extension.
 
+use crate::domain::url::encode_component;
 use axum::{
     extract::Request,
     http::Method,
@@ -57,7 +58,10 @@ pub fn decide(access: Access, user: Option<&User>, path_and_query: &str) -> Verd
     let Some(user) = user else {
         return match access {
             Access::Visitors => Verdict::Render,
-            _ => Verdict::Redirect(format!("/sign-in?next={}", encode(path_and_query))),
+            _ => Verdict::Redirect(format!(
+                "/sign-in?next={}",
+                encode_component(path_and_query)
+            )),
         };
     };
     let role = user.membership().map(|(_, role)| role);
@@ -102,10 +106,6 @@ pub async fn gate(mut request: Request, next: Next) -> Response {
             next.run(request).await
         }
     }
-}
-
-fn encode(value: &str) -> String {
-    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
 
 #[cfg(test)]

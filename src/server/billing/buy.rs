@@ -1,5 +1,6 @@
 //! `GET /buy?plan=…`: where a prospect from a marketing link goes (billing.md §3).
 
+use crate::domain::url::encode_component;
 use axum::{
     extract::Query,
     response::{IntoResponse, Redirect, Response},
@@ -34,10 +35,10 @@ pub fn destination(user: Option<&User>, plan: Option<&str>) -> String {
                 Some(plan) => format!("/buy?plan={plan}"),
                 None => "/buy".to_owned(),
             };
-            format!("/sign-up?next={}", encode(&buy))
+            format!("/sign-up?next={}", encode_component(&buy))
         }
         Some(user) if user.membership().is_none() => {
-            format!("/app/onboarding?next={}", encode(&billing))
+            format!("/app/onboarding?next={}", encode_component(&billing))
         }
         Some(_) => billing,
     }
@@ -46,10 +47,6 @@ pub fn destination(user: Option<&User>, plan: Option<&str>) -> String {
 pub async fn buy(auth: AuthSession, Query(query): Query<BuyQuery>) -> Response {
     let plan = plan_of(query.plan.as_deref());
     Redirect::to(&destination(auth.user.as_ref(), plan)).into_response()
-}
-
-fn encode(value: &str) -> String {
-    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
 
 #[cfg(test)]

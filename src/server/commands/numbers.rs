@@ -6,7 +6,7 @@ use super::load_config;
 use crate::server::{
     cli::{AttachNumberArgs, ResyncNumbersArgs},
     db,
-    numbers::lifecycle,
+    numbers::{attach, lifecycle},
     serve::system_clock,
     site::load_site_options,
     state::AppState,
@@ -35,7 +35,7 @@ pub async fn attach_number(args: AttachNumberArgs) -> ExitCode {
         Err(code) => return code,
     };
     let number = args.number.or(args.sid).unwrap_or_default();
-    match lifecycle::attach(
+    match attach::attach(
         &state,
         args.business,
         &number,

@@ -9,6 +9,7 @@
 //!   400 → the messages and the submitted values go into a one-time flash and 303 back to the
 //!   form page; 403, 404, 429, 500 → the error page with that status.
 
+use crate::domain::url::encode_component;
 use axum::{
     body::{Body, Bytes, to_bytes},
     extract::{Request, State},
@@ -133,7 +134,9 @@ async fn plain_form(state: &AppState, request: Request, next: Next) -> Response 
         return error_page(status, heading_for(status), None);
     };
     match error.status() {
-        401 => Redirect::to(&format!("/sign-in?next={}", encode(&form_page))).into_response(),
+        401 => {
+            Redirect::to(&format!("/sign-in?next={}", encode_component(&form_page))).into_response()
+        }
         400 | 409 | 422 => {
             if let Some(session) = session {
                 let flash = FormFlash {
@@ -213,10 +216,6 @@ fn kept_values(body: &Bytes) -> std::collections::BTreeMap<String, String> {
         .collect()
 }
 
-fn encode(value: &str) -> String {
-    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -262,9 +261,5 @@ mod tests {
         assert_eq!(values.get("name").map(String::as_str), Some("Acme"));
         assert!(!values.contains_key("password"));
         assert!(!values.contains_key("nonce"));
-        assert_eq!(
-            encode("/app/leads?status=new"),
-            "%2Fapp%2Fleads%3Fstatus%3Dnew"
-        );
     }
 }

@@ -1,6 +1,7 @@
 //! Tracking numbers: what a business owns, their per-number settings and their life cycle at
 //! Twilio (twilio.md §10.3, integrations.md §1).
 
+pub mod attach;
 pub mod lifecycle;
 pub mod settings;
 

@@ -24,6 +24,8 @@ use crate::{
 };
 use leptos::server_fn::ServerFn;
 
+use crate::domain::url::encode_component;
+
 /// The `next` query parameter, carried through as a hidden field.
 fn next_param() -> Option<String> {
     use_query_map().get_untracked().get("next")
@@ -69,7 +71,7 @@ pub fn SignUpPage() -> impl IntoView {
         },
     );
     let sign_in_href = match &next {
-        Some(next) => format!("/sign-in?next={}", urlencode(next)),
+        Some(next) => format!("/sign-in?next={}", encode_component(next)),
         None => "/sign-in".to_owned(),
     };
     let state = form_state();
@@ -122,7 +124,7 @@ pub fn SignInPage() -> impl IntoView {
     let next = next_param();
     let reset_done = use_query_map().get_untracked().get("reset").is_some();
     let sign_up_href = match &next {
-        Some(next) => format!("/sign-up?next={}", urlencode(next)),
+        Some(next) => format!("/sign-up?next={}", encode_component(next)),
         None => "/sign-up".to_owned(),
     };
     let state = form_state();
@@ -174,16 +176,4 @@ pub fn SignOutPage() -> impl IntoView {
             </SmartForm>
         </AuthCard>
     }
-}
-
-pub fn urlencode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
