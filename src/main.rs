@@ -8,7 +8,7 @@ use callbackcloser::server::{
     config::Config,
     db, demo,
     router::router,
-    serve::{display_address, serve_http, start_worker, system_clock},
+    serve::{display_address, serve_http, start_line_cache_listener, start_worker, system_clock},
     shutdown::Shutdown,
     site::load_site_options,
     state::AppState,
@@ -87,6 +87,7 @@ async fn run_server(args: ServeArgs) -> ExitCode {
     );
     let shutdown = Shutdown::new();
     let worker = start_worker(&state, &shutdown).await;
+    let _line_cache = start_line_cache_listener(&state, &shutdown);
     let served = serve_http(state.clone(), router(state), shutdown).await;
     if let Some(worker) = worker {
         let _ = worker.await;

@@ -19,10 +19,12 @@ use super::{
         csrf::{AllowedOrigin, csrf},
         forms::mutations,
         health::health,
+        metrics::metrics,
         security_headers::security_headers,
     },
     state::AppState,
     team::accept::accept,
+    webhooks,
 };
 use crate::app::{App, shell};
 
@@ -47,6 +49,8 @@ pub fn router(state: AppState) -> Router {
     let pkg = site_root.join(&*state.leptos_options.site_pkg_dir);
     let platform = Router::new()
         .route("/api/health", get(health))
+        .route("/metrics", get(metrics))
+        .merge(webhooks::twilio::routes())
         .nest_service(
             &format!("/{}", state.leptos_options.site_pkg_dir),
             ServeDir::new(pkg).precompressed_br().precompressed_gzip(),

@@ -17,14 +17,25 @@ const DRAIN_NOTICE: Duration = Duration::from_secs(2);
 
 /// Every job kind this build can run.
 pub fn job_registry(state: &AppState) -> Registry {
-    let deleting = state.clone();
-    maintenance::register(Registry::new(), state.pool.clone(), state.clock.clone()).register(
-        JobKind::DeleteBusiness,
-        move |job: ClaimedJob| {
+    let (deleting, finalizing) = (state.clone(), state.clone());
+    maintenance::register(Registry::new(), state.pool.clone(), state.clock.clone())
+        .register(JobKind::DeleteBusiness, move |job: ClaimedJob| {
             let state = deleting.clone();
             async move { crate::server::businesses::deletion::run(&state, &job).await }
-        },
-    )
+        })
+        .register(JobKind::FinalizeCall, move |job: ClaimedJob| {
+            let state = finalizing.clone();
+            async move { crate::server::calls::finalize::run(&state, &job).await }
+        })
+}
+
+/// Keeps the tracking-number cache in step with `numbers_changed` notifications.
+pub fn start_line_cache_listener(state: &AppState, shutdown: &Shutdown) -> JoinHandle<()> {
+    tokio::spawn(crate::server::webhooks::twilio::lines::listen_for_changes(
+        state.pool.clone(),
+        state.lines.clone(),
+        shutdown.clone(),
+    ))
 }
 
 /// Starts the worker (unless `WORKER_ENABLED=false`) and schedules this period's housekeeping.

@@ -1,15 +1,23 @@
 //! The one `AppState` every handler, server function and job shares.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sqlx::PgPool;
 
 use super::{
-    clock::SharedClock, config::Config, http::security_headers::SecurityPolicy,
-    integrations::twilio::TwilioClient, shutdown::Draining,
+    clock::SharedClock,
+    config::Config,
+    http::security_headers::SecurityPolicy,
+    integrations::twilio::TwilioClient,
+    observability::{Alerts, Metrics, alerts::Dispatcher},
+    shutdown::Draining,
+    webhooks::twilio::lines::{self, LineCache},
 };
+
+/// How long a webhook waits for the database before answering without it (twilio.md §6.6).
+pub const DB_BUDGET: Duration = Duration::from_secs(2);
 
 #[derive(Clone)]
 pub struct AppState {
@@ -22,6 +30,12 @@ pub struct AppState {
     pub draining: Draining,
     /// `locked_by` of this process's job claims and `instance` in alerts.
     pub instance_id: Arc<str>,
+    pub metrics: Arc<Metrics>,
+    pub alerts: Alerts,
+    /// Tracking-number lookups by `To`, shared by the Twilio webhooks.
+    pub lines: Arc<LineCache>,
+    /// Upper bound on a webhook's wait for the database.
+    pub db_budget: Duration,
 }
 
 impl AppState {
@@ -35,6 +49,16 @@ impl AppState {
             production: config.is_production(),
             extra_form_actions: config.stripe.checkout_origins.clone(),
         };
+        let instance_id: Arc<str> = instance_id().into();
+        let metrics = Arc::new(Metrics::default());
+        let alerts = Alerts::start(Dispatcher {
+            pool: pool.clone(),
+            clock: clock.clone(),
+            config: config.alerts.clone(),
+            environment: config.app_env.as_str(),
+            instance: instance_id.clone(),
+            metrics: metrics.clone(),
+        });
         Self {
             pool,
             twilio: TwilioClient::new(&config),
@@ -43,7 +67,11 @@ impl AppState {
             leptos_options,
             security: Arc::new(security),
             draining: Draining::default(),
-            instance_id: instance_id().into(),
+            instance_id,
+            metrics,
+            alerts,
+            lines: Arc::new(LineCache::new(lines::FRESH_FOR)),
+            db_budget: DB_BUDGET,
         }
     }
 }

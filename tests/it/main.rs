@@ -16,4 +16,8 @@ mod schema;
 mod settings;
 mod support;
 mod team;
+mod twilio_auth;
 mod twilio_contract;
+mod twilio_status;
+mod twilio_voice;
+mod webhook_support;

@@ -6,5 +6,6 @@ pub mod csrf;
 pub mod error_page;
 pub mod forms;
 pub mod health;
+pub mod metrics;
 pub mod page_headers;
 pub mod security_headers;

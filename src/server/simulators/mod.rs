@@ -2,4 +2,5 @@
 //! talk to them exactly as they talk to the real thing. The tests use them as the network edge;
 //! demo mode uses them in place of Twilio and Stripe.
 
+pub mod alert_sink;
 pub mod twilio;

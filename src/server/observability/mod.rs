@@ -1,0 +1,8 @@
+//! What operators see besides logs: Prometheus metrics and operator alerts
+//! (operations.md §6, web.md §9).
+
+pub mod alerts;
+pub mod metrics;
+
+pub use alerts::{Alert, Alerts};
+pub use metrics::Metrics;
