@@ -92,6 +92,22 @@ ensure_browser_test_tools() {
     ensure_npm_packages "$ROOT/end2end" end2end "$ROOT/end2end/node_modules"
 }
 
+# A Python venv with the providers' own helper libraries (tools/python/requirements.txt), used as
+# independent signers; exports SIGNER_PYTHON.
+ensure_python_signers() {
+    local dest="$CACHE/py-signers" stamp
+    command -v python3 >/dev/null || die "python3 not found: install Python 3.9 or newer"
+    stamp="$(sha256sum "$ROOT/tools/python/requirements.txt" | cut -d' ' -f1)"
+    if [ ! -x "$dest/bin/python" ] || [ "$(cat "$dest/.installed" 2>/dev/null)" != "$stamp" ]; then
+        say "Installing Python signers (twilio helper library)"
+        rm -rf "$dest"
+        python3 -m venv "$dest"
+        "$dest/bin/pip" install --quiet --disable-pip-version-check -r "$ROOT/tools/python/requirements.txt"
+        echo "$stamp" >"$dest/.installed"
+    fi
+    export SIGNER_PYTHON="$dest/bin/python"
+}
+
 # Prism and Twilio's OpenAPI documents for the contract tests (quality.md §3).
 TWILIO_OAI_PACKAGE="@twilio-alpha/mcp@0.7.0"
 ensure_contract_mocks() {

@@ -12,6 +12,7 @@ ensure_rust_tools
 ensure_build_npm_tools
 ensure_browser_test_tools
 ensure_contract_mocks
+ensure_python_signers
 ensure_postgres_binaries
 
 cleanup() {

@@ -18,6 +18,8 @@ mod support;
 mod team;
 mod twilio_auth;
 mod twilio_contract;
+mod twilio_interop;
+mod twilio_malformed;
 mod twilio_status;
 mod twilio_voice;
 mod webhook_support;

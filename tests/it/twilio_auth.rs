@@ -19,7 +19,7 @@ fn voice_params() -> Vec<(String, String)> {
     ])
 }
 
-fn production(extra: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
+pub fn production(extra: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
     let mut vars: Vec<_> = production_overrides()
         .into_iter()
         .filter(|(k, _)| *k != "TWILIO_AUTH_TOKEN")

@@ -716,3 +716,76 @@ async fn the_missed_call_notice_can_be_turned_off(pool: PgPool) {
         1
     );
 }
+
+#[sqlx::test]
+async fn every_callback_kind_delivered_ten_times_concurrently_records_once(pool: PgPool) {
+    let hooks = hooks(pool.clone(), &[]);
+    active_line(&pool).await;
+    let ten = |reply: Vec<crate::support::Reply>| {
+        assert!(
+            reply.iter().all(|r| r.status == 200),
+            "R1: all deliveries 2xx"
+        );
+        reply
+    };
+    // Voice, ten times at once: one call row, the same TwiML for each.
+    let replies =
+        ten(futures::future::join_all((0..10).map(|_| voice(&hooks, "CA1", CALLER))).await);
+    assert!(replies.iter().all(|r| r.body == replies[0].body));
+    assert_eq!(count(&pool, "SELECT count(*) FROM calls").await, 1);
+
+    // The parent call ends, ten times at once: one finalize job.
+    let parent = [
+        ("CallSid", "CA1"),
+        ("CallStatus", "completed"),
+        ("To", TRACKING),
+        ("From", CALLER),
+    ];
+    ten(futures::future::join_all(
+        (0..10).map(|_| post_signed(&hooks, "/api/twilio/status?event=call", &parent)),
+    )
+    .await);
+    assert_eq!(
+        count(
+            &pool,
+            "SELECT count(*) FROM jobs WHERE kind = 'finalize_call'"
+        )
+        .await,
+        1
+    );
+
+    // The recording callback, ten times at once: the same metadata, once.
+    let recording = [
+        ("CallSid", "CA1"),
+        ("RecordingSid", "RE1"),
+        (
+            "RecordingUrl",
+            "https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE1",
+        ),
+        ("RecordingStatus", "completed"),
+        ("RecordingDuration", "3"),
+    ];
+    ten(futures::future::join_all(
+        (0..10).map(|_| post_signed(&hooks, "/api/twilio/status?event=recording", &recording)),
+    )
+    .await);
+    let sid: Option<String> = sqlx::query_scalar("SELECT recording_sid FROM calls")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(sid.as_deref(), Some("RE1"));
+
+    // Finalize runs; running the queue again changes nothing.
+    hooks.clock.advance(chrono::Duration::seconds(15));
+    assert_eq!(run_jobs(&hooks).await, 1);
+    assert_eq!(run_jobs(&hooks).await, 0);
+    assert_eq!(count(&pool, "SELECT count(*) FROM leads").await, 1);
+    assert_eq!(
+        count(&pool, "SELECT count(*) FROM messages WHERE kind = 'intro'").await,
+        1
+    );
+    assert_eq!(
+        count(&pool, "SELECT count(*) FROM jobs WHERE kind = 'send_sms'").await,
+        1
+    );
+}

@@ -17,6 +17,8 @@ pub struct NewCall<'a> {
     pub from_e164: Option<&'a str>,
     pub from_raw: Option<&'a str>,
     pub to_e164: &'a str,
+    /// `external`, `internal` or `hidden`. An `external` caller whose number is an active
+    /// tracking number of any business is stored as `internal` (twilio.md §5) by the upsert.
     pub caller_kind: &'static str,
     pub forwarded_to: Option<&'a str>,
     pub ring_timeout_used: Option<i32>,
@@ -31,23 +33,43 @@ pub fn log_entry(kind: &str, at: DateTime<Utc>, params: Value) -> Value {
     json!({ "kind": kind, "at": at, "params": params })
 }
 
-/// Inserts the call, or on a repeat delivery only appends to its `payload_log`. Returns the
-/// row id and whether this request created it.
-pub async fn upsert(
-    conn: &mut PgConnection,
+/// The stored call after an upsert.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Upserted {
+    pub id: Uuid,
+    /// This request created the row.
+    pub created: bool,
+    pub caller_kind: String,
+}
+
+/// Inserts the call, or on a repeat delivery only appends to its `payload_log`. One statement,
+/// so the voice webhook needs a single round trip (twilio.md §6.5).
+pub async fn upsert<'c, E>(
+    conn: E,
     call: &NewCall<'_>,
     entry: &Value,
     now: DateTime<Utc>,
-) -> Result<(Uuid, bool), sqlx::Error> {
+) -> Result<Upserted, sqlx::Error>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Postgres>,
+{
     sqlx::query_as(
-        "INSERT INTO calls (call_sid, business_id, phone_number_id, from_e164, from_raw, to_e164,
+        "WITH platform AS (
+             SELECT $7 = 'external' AND EXISTS (
+                 SELECT 1 FROM phone_numbers WHERE e164 = $4 AND status = 'active') AS internal
+         )
+         INSERT INTO calls (call_sid, business_id, phone_number_id, from_e164, from_raw, to_e164,
              caller_kind, forwarded_to, ring_timeout_used, screening_required, recording_requested,
              outcome, payload_log, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, jsonb_build_array($13::jsonb), $14, $14)
+         SELECT $1, $2, $3, $4, $5, $6,
+             CASE WHEN platform.internal THEN 'internal' ELSE $7 END, $8, $9, $10, $11,
+             CASE WHEN platform.internal THEN 'internal' ELSE $12 END,
+             jsonb_build_array($13::jsonb), $14, $14
+         FROM platform
          ON CONFLICT (call_sid) DO UPDATE SET
              payload_log = jsonb_append_capped(calls.payload_log, $13::jsonb, $15),
              updated_at = $14
-         RETURNING id, (xmax = 0)",
+         RETURNING id, (xmax = 0) AS created, caller_kind",
     )
     .bind(call.call_sid)
     .bind(call.business_id)

@@ -141,19 +141,6 @@ pub async fn resolve(
     })
 }
 
-/// Whether `phone` is an active tracking number of any business (an internal caller).
-pub async fn is_platform_number(
-    conn: &mut sqlx::PgConnection,
-    phone: &str,
-) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM phone_numbers WHERE e164 = $1 AND status = 'active')",
-    )
-    .bind(phone)
-    .fetch_one(conn)
-    .await
-}
-
 /// Lookups by `To`, each remembered with the moment it was read.
 pub struct LineCache {
     fresh_for: Duration,

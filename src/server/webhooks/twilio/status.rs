@@ -133,14 +133,8 @@ async fn insert_call(
 ) -> Result<(), sqlx::Error> {
     let from_raw = request.form.non_blank("From");
     let from = from_raw.and_then(|raw| normalize(raw, Source::Twilio).e164().map(str::to_owned));
-    let platform = match &from {
-        Some(phone) if !line.business_phones.contains(phone) => {
-            super::lines::is_platform_number(conn, phone).await?
-        }
-        _ => false,
-    };
     let kind = caller_kind(from.as_deref(), |phone| {
-        platform || line.business_phones.iter().any(|p| p == phone)
+        line.business_phones.iter().any(|p| p == phone)
     });
     let call = store::NewCall {
         call_sid,
@@ -160,7 +154,7 @@ async fn insert_call(
             "pending"
         },
     };
-    store::upsert(conn, &call, entry, now).await?;
+    store::upsert(&mut *conn, &call, entry, now).await?;
     Ok(())
 }
 

@@ -118,7 +118,7 @@ async fn incoming(state: &AppState, request: Accepted) -> Response {
     reply::twiml(response)
 }
 
-/// The call row, in one short transaction bounded by the database budget.
+/// The call row: one statement (no explicit transaction), bounded by the database budget.
 async fn record_call(
     state: &AppState,
     request: &Accepted,
@@ -126,45 +126,33 @@ async fn record_call(
     from: Option<&str>,
     from_raw: Option<&str>,
 ) -> Result<CallerKind, sqlx::Error> {
-    let work = async {
-        let mut tx = state.pool.begin().await?;
-        let kind = match from {
-            None => CallerKind::Hidden,
-            Some(phone) if line.business_phones.iter().any(|p| p == phone) => CallerKind::Internal,
-            Some(phone) => {
-                if super::lines::is_platform_number(&mut tx, phone).await? {
-                    CallerKind::Internal
-                } else {
-                    CallerKind::External
-                }
-            }
-        };
-        let now = state.clock.now();
-        let call = store::NewCall {
-            call_sid: request.form.non_blank("CallSid").unwrap_or_default(),
-            business_id: line.business_id,
-            phone_number_id: line.number_id,
-            from_e164: from,
-            from_raw,
-            to_e164: &line.e164,
-            caller_kind: kind.as_str(),
-            forwarded_to: Some(&line.forwarding_number),
-            ring_timeout_used: Some(line.ring_timeout_seconds),
-            screening_required: line.call_screening_enabled,
-            recording_requested: line.recording_enabled,
-            outcome: if kind == CallerKind::Internal {
-                "internal"
-            } else {
-                "pending"
-            },
-        };
-        let entry = store::log_entry("voice", now, request.form.to_json());
-        store::upsert(&mut tx, &call, &entry, now).await?;
-        tx.commit().await?;
-        Ok(kind)
+    let kind = caller_kind(from, |phone| {
+        line.business_phones.iter().any(|p| p == phone)
+    });
+    let now = state.clock.now();
+    let call = store::NewCall {
+        call_sid: request.form.non_blank("CallSid").unwrap_or_default(),
+        business_id: line.business_id,
+        phone_number_id: line.number_id,
+        from_e164: from,
+        from_raw,
+        to_e164: &line.e164,
+        caller_kind: kind.as_str(),
+        forwarded_to: Some(&line.forwarding_number),
+        ring_timeout_used: Some(line.ring_timeout_seconds),
+        screening_required: line.call_screening_enabled,
+        recording_requested: line.recording_enabled,
+        outcome: if kind == CallerKind::Internal {
+            "internal"
+        } else {
+            "pending"
+        },
     };
-    match tokio::time::timeout(state.db_budget, work).await {
-        Ok(result) => result,
+    let entry = store::log_entry("voice", now, request.form.to_json());
+    let upsert = store::upsert(&state.pool, &call, &entry, now);
+    match tokio::time::timeout(state.db_budget, upsert).await {
+        Ok(Ok(stored)) => Ok(CallerKind::parse(&stored.caller_kind).unwrap_or(kind)),
+        Ok(Err(err)) => Err(err),
         Err(_) => Err(sqlx::Error::PoolTimedOut),
     }
 }
@@ -195,8 +183,7 @@ async fn record_moved_call(
         outcome: "moved",
     };
     let entry = store::log_entry("voice", now, request.form.to_json());
-    let (_, created) = store::upsert(&mut tx, &call, &entry, now).await?;
-    if created {
+    if store::upsert(&mut *tx, &call, &entry, now).await?.created {
         owner_notes::call_to_old_number(&mut tx, moved, call_sid, from, now).await?;
     }
     tx.commit().await
