@@ -3,20 +3,30 @@
 
 pub mod call_events;
 pub mod client_ip;
+pub mod conversation_texts;
 pub mod csrf;
 pub mod email;
 pub mod gsm7;
+pub mod lead_conversation;
+pub mod message_status;
 pub mod missed_call_rule;
 pub mod next_url;
 pub mod owner_texts;
 pub mod phone;
+pub mod postal_code;
+/// Server only: time zone tables stay out of the browser bundle.
+#[cfg(feature = "ssr")]
+pub mod quiet_hours;
 pub mod rate_limit;
 /// Server only: it needs the `url` crate, which the browser bundle does without.
 #[cfg(feature = "ssr")]
 pub mod recording_url;
 pub mod repeat_caller;
+pub mod sms_keywords;
 pub mod templates;
+pub mod text_normal;
 pub mod timezones;
+pub mod twilio_errors;
 pub mod twiml;
 pub mod url;
 pub mod webhook_urls;

@@ -25,12 +25,19 @@ pub struct OutboundText<'a> {
     pub correlation_id: Option<&'a str>,
 }
 
-/// Inserts the message as `pending` with its send job. `None` when the key was used before.
+/// Inserts the message as `pending` with its send job, or as `suppressed` when the recipient
+/// opted out of this business (consent is checked when a text is created and again when it is
+/// sent; compliance confirmations are exempt). `None` when the key was used before.
 pub async fn queue_text(
     conn: &mut PgConnection,
     text: &OutboundText<'_>,
     now: DateTime<Utc>,
 ) -> Result<Option<Uuid>, sqlx::Error> {
+    if text.kind != "compliance"
+        && super::messaging::consent::is_opted_out(conn, text.business_id, text.to_e164).await?
+    {
+        return record_suppressed(conn, text, "opted_out", now).await;
+    }
     let Some(id) = insert(conn, text, "pending", None, now).await? else {
         return Ok(None);
     };

@@ -18,6 +18,7 @@ const DRAIN_NOTICE: Duration = Duration::from_secs(2);
 /// Every job kind this build can run.
 pub fn job_registry(state: &AppState) -> Registry {
     let (deleting, finalizing) = (state.clone(), state.clone());
+    let (sending, nudging) = (state.clone(), state.clone());
     maintenance::register(Registry::new(), state.pool.clone(), state.clock.clone())
         .register(JobKind::DeleteBusiness, move |job: ClaimedJob| {
             let state = deleting.clone();
@@ -26,6 +27,14 @@ pub fn job_registry(state: &AppState) -> Registry {
         .register(JobKind::FinalizeCall, move |job: ClaimedJob| {
             let state = finalizing.clone();
             async move { crate::server::calls::finalize::run(&state, &job).await }
+        })
+        .register(JobKind::SendSms, move |job: ClaimedJob| {
+            let state = sending.clone();
+            async move { crate::server::messaging::send_job::run(&state, &job).await }
+        })
+        .register(JobKind::StallNudge, move |job: ClaimedJob| {
+            let state = nudging.clone();
+            async move { crate::server::conversation::nudge::run(&state, &job).await }
         })
 }
 

@@ -3,7 +3,7 @@
 //! does not match them (paths, Basic auth, form fields, required parameters).
 //! `scripts/test.sh` starts Prism and sets the two URLs.
 
-use callbackcloser::server::integrations::twilio::{NumberUrls, TwilioClient};
+use callbackcloser::server::integrations::twilio::{NewMessage, NumberUrls, TwilioClient};
 
 use crate::support::{MESSAGING_SERVICE, TWILIO_SID, TWILIO_TOKEN, config_with};
 
@@ -73,6 +73,30 @@ async fn number_requests_follow_twilios_contract() {
         .add_to_messaging_service(&bought.sid)
         .await
         .expect("Messaging Service add accepted");
+}
+
+/// The `send_sms` job's two requests: creating a text and listing recent ones (reconciliation).
+#[tokio::test]
+async fn message_requests_follow_twilios_contract() {
+    let client = client();
+    let sent = client
+        .create_message(&NewMessage {
+            to: "+15125550100",
+            from: "+15125550199",
+            body: "Got it. How urgent is it? Reply 1 Emergency, 2 Today, 3 This week, 4 Quote.",
+            status_callback: "https://app.example.com/api/twilio/message-status?m=7b0e#rc=3&rp=all",
+        })
+        .await
+        .expect("send accepted");
+    assert!(
+        sent.sid.starts_with("SM") || sent.sid.starts_with("MM"),
+        "{}",
+        sent.sid
+    );
+    client
+        .recent_messages("+15125550100", "+15125550199", 20)
+        .await
+        .expect("list accepted");
 }
 
 /// The mock really validates: without `To`, sending a message is refused with 422, and without

@@ -245,7 +245,11 @@ async fn a_caller_who_hangs_up_while_ringing_is_missed_after_fifteen_seconds(poo
     assert_eq!(run_jobs(&hooks).await, 0, "not before 15 s");
 
     hooks.clock.advance(chrono::Duration::seconds(15));
-    assert_eq!(run_jobs(&hooks).await, 1);
+    assert_eq!(
+        run_jobs(&hooks).await,
+        2,
+        "finalize, then the intro's send attempt"
+    );
     assert_eq!(
         outcome(&pool, "CA1").await,
         ("missed".into(), Some("caller_hung_up".into())),
@@ -775,9 +779,10 @@ async fn every_callback_kind_delivered_ten_times_concurrently_records_once(pool:
         .unwrap();
     assert_eq!(sid.as_deref(), Some("RE1"));
 
-    // Finalize runs; running the queue again changes nothing.
+    // Finalize runs (then the intro's first send attempt); running the queue again changes
+    // nothing.
     hooks.clock.advance(chrono::Duration::seconds(15));
-    assert_eq!(run_jobs(&hooks).await, 1);
+    assert_eq!(run_jobs(&hooks).await, 2);
     assert_eq!(run_jobs(&hooks).await, 0);
     assert_eq!(count(&pool, "SELECT count(*) FROM leads").await, 1);
     assert_eq!(

@@ -11,14 +11,14 @@ use crate::{
     domain::{
         owner_texts::{self, NotTexted},
         repeat_caller,
-        templates::{IntroTrigger, intro},
+        templates::IntroTrigger,
     },
     server::{
-        billing::quota::{self, Claim},
-        leads::store::{self as leads, CallerLead},
-        observability::Alert,
-        outbox::{self, OutboundText},
-        phone::is_north_american,
+        leads::{
+            start_gates::{self, GateOutcome, StartAttempt},
+            store::{self as leads, CallerLead},
+        },
+        outbox,
         state::AppState,
     },
 };
@@ -41,13 +41,6 @@ pub struct Handled {
     pub decision: &'static str,
     /// The intro text was claimed in this transaction.
     pub intro_claimed: bool,
-}
-
-/// The number called, as the gates need it.
-#[derive(sqlx::FromRow)]
-struct NumberCalled {
-    label: String,
-    sms_automation_enabled: bool,
 }
 
 pub async fn run(
@@ -155,93 +148,64 @@ struct Gates<'a> {
 }
 
 impl Gates<'_> {
-    /// The start gates in order; the first failure stops (§7.7 step 4). Returns the decision
-    /// and whether the intro was claimed.
+    /// The start gates (§7.7 step 4); a caller who is not texted gets the owner a missed-call
+    /// alert instead. Returns the decision and whether the intro was claimed.
     async fn run(
         &self,
         conn: &mut PgConnection,
         lead: &CallerLead,
     ) -> Result<(&'static str, bool), sqlx::Error> {
         let (call, business, now) = (self.call, self.business, self.now);
-        let number: NumberCalled =
-            sqlx::query_as("SELECT label, sms_automation_enabled FROM phone_numbers WHERE id = $1")
-                .bind(call.number_id)
-                .fetch_one(&mut *conn)
-                .await?;
-        let sender = sending_number(conn, lead).await?;
-
-        let not_texted = if leads::is_opted_out(conn, business.id, call.caller).await? {
-            let text = self.intro_text(
-                lead,
-                &sender,
-                format!("call:{}:intro_suppressed", call.call_sid),
-            );
-            outbox::record_suppressed(conn, &text, "opted_out", now).await?;
-            Some((NotTexted::OptedOut, "suppressed_opted_out"))
-        } else if lead.unreachable_code.is_some() {
-            Some((NotTexted::CannotReceiveTexts, "not_texted_unreachable"))
-        } else if !is_north_american(call.caller) {
-            Some((NotTexted::International, "not_texted_international"))
-        } else if !number.sms_automation_enabled {
-            Some((NotTexted::TextingOff, "not_texted_automation_off"))
-        } else {
-            None
+        let attempt = StartAttempt {
+            business,
+            lead_id: lead.id,
+            caller: call.caller,
+            unreachable_code: lead.unreachable_code.as_deref(),
+            sending_number_id: lead.sending_number_id,
+            number_id: call.number_id,
+            trigger: IntroTrigger::MissedCall,
+            correlation_id: call.correlation_id,
+            now,
         };
-        if let Some((reason, decision)) = not_texted {
-            let body = owner_texts::missed_not_texted(
-                &business.name,
-                call.caller,
-                &number.label,
-                reason,
-                &self.link(lead.id),
-            );
-            self.note(
-                conn,
-                lead,
-                &sender,
-                format!("call:{}:owner_missed", call.call_sid),
-                body,
-            )
-            .await?;
-            return Ok((decision, false));
-        }
-
-        if !business.is_active() {
-            leads::flag_billing(conn, lead.id, "billing_inactive", now).await?;
-            return Ok(("blocked_billing_inactive", false));
-        }
-        let (tier, unknown_price) =
-            quota::tier(&self.state.config, business.stripe_price_id.as_deref());
-        if unknown_price {
-            self.unknown_price_alert();
-        }
-        let limit = quota::limit(&self.state.config.plans, tier);
-        let (period, _, _) = quota::month(&business.timezone, now);
-        if let Claim::Reached { used } =
-            quota::claim(conn, business.id, &period, limit, now).await?
-        {
-            leads::flag_billing(conn, lead.id, "quota_reached", now).await?;
-            if quota::claim_limit_alert(conn, business.id, &period, now).await? {
-                let billing_link = format!("{}/app/billing", self.state.config.public_base_url);
-                let body = owner_texts::limit_reached(&business.name, used, limit, &billing_link);
-                self.note(
-                    conn,
-                    lead,
-                    &sender,
-                    format!("business:{}:limit_alert:{period}", business.id),
-                    body,
-                )
-                .await?;
+        let reason = match start_gates::run(conn, self.state, &attempt).await? {
+            GateOutcome::Started => return Ok(("intro_claimed", true)),
+            GateOutcome::AlreadyStarted => return Ok(("intro_already_claimed", false)),
+            GateOutcome::BillingInactive => return Ok(("blocked_billing_inactive", false)),
+            GateOutcome::QuotaReached => return Ok(("blocked_quota", false)),
+            GateOutcome::NotTexted(reason) => reason,
+        };
+        let sender = owner_notes::number_by_id(conn, lead.sending_number_id).await?;
+        let decision = match reason {
+            NotTexted::OptedOut => {
+                let key = format!("call:{}:intro_suppressed", call.call_sid);
+                let text = start_gates::intro_text(&attempt, &sender, key);
+                outbox::record_suppressed(conn, &text, "opted_out", now).await?;
+                "suppressed_opted_out"
             }
-            return Ok(("blocked_quota", false));
-        }
-
-        if !leads::claim_conversation(conn, lead.id, now).await? {
-            return Ok(("intro_already_claimed", false));
-        }
-        let text = self.intro_text(lead, &sender, format!("lead:{}:intro", lead.id));
-        outbox::queue_text(conn, &text, now).await?;
-        Ok(("intro_claimed", true))
+            NotTexted::CannotReceiveTexts => "not_texted_unreachable",
+            NotTexted::International => "not_texted_international",
+            NotTexted::TextingOff => "not_texted_automation_off",
+        };
+        let label: String = sqlx::query_scalar("SELECT label FROM phone_numbers WHERE id = $1")
+            .bind(call.number_id)
+            .fetch_one(&mut *conn)
+            .await?;
+        let body = owner_texts::missed_not_texted(
+            &business.name,
+            call.caller,
+            &label,
+            reason,
+            &self.link(lead.id),
+        );
+        self.note(
+            conn,
+            lead,
+            &sender,
+            format!("call:{}:owner_missed", call.call_sid),
+            body,
+        )
+        .await?;
+        Ok((decision, false))
     }
 
     /// "called again", coalesced to one per lead per 10 minutes; only while `ACTIVE`.
@@ -256,7 +220,7 @@ impl Gates<'_> {
         {
             return Ok(());
         }
-        let sender = sending_number(conn, lead).await?;
+        let sender = owner_notes::number_by_id(conn, lead.sending_number_id).await?;
         let body = owner_texts::called_again(
             &self.business.name,
             self.call.caller,
@@ -286,69 +250,7 @@ impl Gates<'_> {
         Ok(())
     }
 
-    fn intro_text<'s>(
-        &'s self,
-        lead: &CallerLead,
-        sender: &'s Sender,
-        key: String,
-    ) -> OutboundText<'s> {
-        let business = self.business;
-        let labels: Vec<&str> = [
-            Some(business.service_label_1.as_str()),
-            business.service_label_2.as_deref(),
-            business.service_label_3.as_deref(),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
-        OutboundText {
-            business_id: business.id,
-            lead_id: Some(lead.id),
-            phone_number_id: sender.as_ref().map(|(id, _)| *id),
-            from_e164: sender.as_ref().map(|(_, e164)| e164.as_str()),
-            to_e164: self.call.caller,
-            participant: "lead",
-            kind: "intro",
-            body: intro(
-                &business.name,
-                business.greeting_text.as_deref(),
-                &labels,
-                IntroTrigger::MissedCall,
-            ),
-            idempotency_key: key,
-            correlation_id: self.call.correlation_id,
-        }
-    }
-
     fn link(&self, lead_id: Uuid) -> String {
         owner_texts::lead_link(&self.state.config.public_base_url, &lead_id.to_string())
     }
-
-    fn unknown_price_alert(&self) {
-        let price = self.business.stripe_price_id.clone().unwrap_or_default();
-        self.state.alerts.report(
-            Alert::new(
-                "billing",
-                "unknown_price",
-                "An active subscription uses a price no plan lists; counted as Starter",
-            )
-            .metadata(serde_json::json!({ "business_id": self.business.id, "price_id": price }))
-            .throttle(
-                format!("{}:{price}", self.business.id),
-                std::time::Duration::from_secs(24 * 3600),
-            ),
-        );
-    }
-}
-
-/// The lead's sending number (when it is no longer active, the send job suppresses the text
-/// as `no_sender`).
-async fn sending_number(conn: &mut PgConnection, lead: &CallerLead) -> Result<Sender, sqlx::Error> {
-    let Some(id) = lead.sending_number_id else {
-        return Ok(None);
-    };
-    sqlx::query_as("SELECT id, e164 FROM phone_numbers WHERE id = $1")
-        .bind(id)
-        .fetch_optional(conn)
-        .await
 }

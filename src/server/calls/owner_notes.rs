@@ -32,6 +32,18 @@ impl BusinessContact {
         self.subscription_status == "ACTIVE"
     }
 
+    /// The configured service labels, in order.
+    pub fn labels(&self) -> Vec<&str> {
+        [
+            Some(self.service_label_1.as_str()),
+            self.service_label_2.as_deref(),
+            self.service_label_3.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+
     /// Locks the business row for the transaction so quota and tier are read consistently.
     pub async fn load(conn: &mut PgConnection, id: Uuid) -> Result<Self, sqlx::Error> {
         sqlx::query_as(
@@ -63,6 +75,20 @@ pub async fn oldest_active_number(
     .await
 }
 
+/// A tracking number as a sender (whether it is still active is the send job's check).
+pub async fn number_by_id(
+    conn: &mut PgConnection,
+    number_id: Option<Uuid>,
+) -> Result<Sender, sqlx::Error> {
+    let Some(id) = number_id else {
+        return Ok(None);
+    };
+    sqlx::query_as("SELECT id, e164 FROM phone_numbers WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
 /// One owner alert to queue.
 pub struct OwnerNote<'a> {
     pub business: &'a BusinessContact,
@@ -80,6 +106,17 @@ pub async fn queue(
     correlation_id: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
+    queue_as(conn, note, "owner_alert", correlation_id, now).await
+}
+
+/// `queue` for another kind of text to the owner (`relay`).
+pub async fn queue_as(
+    conn: &mut PgConnection,
+    note: OwnerNote<'_>,
+    kind: &'static str,
+    correlation_id: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
     if !note.business.is_active() {
         return Ok(false);
     }
@@ -90,7 +127,7 @@ pub async fn queue(
         from_e164: note.sender.as_ref().map(|(_, e164)| e164.as_str()),
         to_e164: &note.business.notify_phone,
         participant: "owner",
-        kind: "owner_alert",
+        kind,
         body: note.body,
         idempotency_key: note.key,
         correlation_id,

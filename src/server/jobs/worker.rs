@@ -31,6 +31,12 @@ pub enum JobError {
     /// Worth another attempt after the kind's backoff (network trouble, 5xx, a database blip).
     #[error("{0}")]
     Retryable(String),
+    /// Like `Retryable`, but not before `not_before` (a `Retry-After` answer).
+    #[error("{reason}")]
+    RetryNotBefore {
+        not_before: DateTime<Utc>,
+        reason: String,
+    },
     /// Retrying cannot help (bad input, a rejected request): the job is dead at once.
     #[error("{0}")]
     Permanent(String),
@@ -317,6 +323,13 @@ async fn execute(inner: Arc<Inner>, job: ClaimedJob) {
             Err(JobError::Retryable(error)) => Finish::RetryAt {
                 at: now + inner.options.backoff.delay(job.kind, job.attempts),
                 error,
+            },
+            Err(JobError::RetryNotBefore { reason, .. }) if job.is_final_attempt() => {
+                Finish::Dead { error: reason }
+            }
+            Err(JobError::RetryNotBefore { not_before, reason }) => Finish::RetryAt {
+                at: not_before.max(now + inner.options.backoff.delay(job.kind, job.attempts)),
+                error: reason,
             },
         };
         let duration_ms = started.elapsed().as_millis() as u64;

@@ -1,3 +1,5 @@
-//! Leads: opening and finding them for a caller, and linking calls to them.
+//! Leads: opening and finding them for a caller, linking calls to them, and starting their
+//! conversation.
 
+pub mod start_gates;
 pub mod store;

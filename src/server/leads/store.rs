@@ -194,18 +194,16 @@ pub async fn cancel_pending_nudge(
     Ok(())
 }
 
-/// Whether the caller opted out of this business's texts.
-pub async fn is_opted_out(
+/// A text to the caller was queued: the stall nudge counts from here.
+pub async fn touch_outbound(
     conn: &mut PgConnection,
-    business_id: Uuid,
-    phone: &str,
-) -> Result<bool, sqlx::Error> {
-    Ok(sqlx::query_scalar(
-        "SELECT opted_out FROM sms_consent WHERE business_id = $1 AND phone_e164 = $2",
-    )
-    .bind(business_id)
-    .bind(phone)
-    .fetch_optional(conn)
-    .await?
-    .unwrap_or(false))
+    lead_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE leads SET last_outbound_at = $2, updated_at = $2 WHERE id = $1")
+        .bind(lead_id)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
 }

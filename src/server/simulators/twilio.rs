@@ -29,6 +29,18 @@ pub struct FakeNumber {
     pub status_callback: String,
 }
 
+/// A text the fake accepted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FakeMessage {
+    pub sid: String,
+    pub to: String,
+    pub from: String,
+    pub body: String,
+    pub status_callback: String,
+    pub status: String,
+    pub date_created: chrono::DateTime<chrono::Utc>,
+}
+
 /// A request as the fake saw it, for assertions.
 #[derive(Clone, Debug)]
 pub struct Recorded {
@@ -49,6 +61,13 @@ pub struct FakeTwilioState {
     pub offered: Option<Vec<String>>,
     /// The next requests fail with these `(status, Twilio code)` answers, in order.
     pub failures: VecDeque<(u16, i64)>,
+    /// Texts sent through the API, oldest first.
+    pub messages: Vec<FakeMessage>,
+    /// The next this-many texts are created but their answer breaks off mid-body, like a
+    /// connection lost after Twilio accepted the request.
+    pub lose_create_answers: usize,
+    /// The fake's "now" for `date_created`; the system time when unset.
+    pub now: Option<chrono::DateTime<chrono::Utc>>,
     pub requests: Vec<Recorded>,
     serial: u64,
 }
@@ -92,6 +111,10 @@ impl FakeTwilio {
             .route(
                 &format!("{account}/Recordings/{{file}}"),
                 axum::routing::delete(delete_recording),
+            )
+            .route(
+                &format!("{account}/Messages.json"),
+                post(create_message).get(list_messages),
             )
             .route("/v1/Services/{service}/PhoneNumbers", post(add_to_service))
             .layer(middleware::from_fn_with_state(self.clone(), gatekeeper))
@@ -308,4 +331,74 @@ async fn add_to_service(
         );
     }
     (StatusCode::CREATED, Json(json!({"sid": sid}))).into_response()
+}
+
+fn message_json(message: &FakeMessage) -> Value {
+    json!({
+        "sid": message.sid,
+        "to": message.to,
+        "from": message.from,
+        "body": message.body,
+        "status": message.status,
+        "date_created": message.date_created.to_rfc2822(),
+        "error_code": null,
+    })
+}
+
+async fn create_message(
+    State(fake): State<FakeTwilio>,
+    Form(form): Form<BTreeMap<String, String>>,
+) -> Response {
+    let mut state = fake.state();
+    let field = |name: &str| form.get(name).cloned().unwrap_or_default();
+    let (to, from, body) = (field("To"), field("From"), field("Body"));
+    if to.is_empty() || from.is_empty() {
+        return error(400, 21604, "A 'To' and a 'From' phone number are required");
+    }
+    if body.is_empty() {
+        return error(400, 21602, "Message body is required");
+    }
+    state.serial += 1;
+    let message = FakeMessage {
+        sid: format!("SM{:032x}", state.serial),
+        to,
+        from,
+        body,
+        status_callback: field("StatusCallback"),
+        status: "queued".into(),
+        date_created: state.now.unwrap_or_else(chrono::Utc::now),
+    };
+    let answer = message_json(&message);
+    state.messages.push(message);
+    if state.lose_create_answers > 0 {
+        state.lose_create_answers -= 1;
+        // Headers go out, then the body fails: the client cannot tell whether it was created.
+        let broken = futures::stream::once(async {
+            Err::<bytes::Bytes, std::io::Error>(std::io::Error::other("connection lost"))
+        });
+        return (StatusCode::CREATED, axum::body::Body::from_stream(broken)).into_response();
+    }
+    (StatusCode::CREATED, Json(answer)).into_response()
+}
+
+/// Newest first, filtered by `To` and `From`, at most `PageSize`.
+async fn list_messages(
+    State(fake): State<FakeTwilio>,
+    Query(query): Query<BTreeMap<String, String>>,
+) -> Response {
+    let state = fake.state();
+    let page_size = query
+        .get("PageSize")
+        .and_then(|size| size.parse().ok())
+        .unwrap_or(50usize);
+    let messages: Vec<Value> = state
+        .messages
+        .iter()
+        .rev()
+        .filter(|m| query.get("To").is_none_or(|to| to == &m.to))
+        .filter(|m| query.get("From").is_none_or(|from| from == &m.from))
+        .take(page_size)
+        .map(message_json)
+        .collect();
+    Json(json!({"messages": messages})).into_response()
 }

@@ -2,12 +2,14 @@
 //! account SID and auth token, form bodies, 5 s to connect and 15 s in all, Twilio's error
 //! bodies decoded into `TwilioError`. Credentials never reach a log line.
 
+pub mod messages;
 pub mod numbers;
 
 use std::time::Duration;
 
 use serde::{Deserialize, de::DeserializeOwned};
 
+pub use messages::{NewMessage, TwilioMessage};
 pub use numbers::{AvailableNumber, IncomingNumber, NumberUrls};
 
 use crate::server::config::{Config, Secret};
@@ -46,6 +48,24 @@ impl TwilioError {
             TwilioError::Api { status, .. } => Some(*status),
             _ => None,
         }
+    }
+
+    /// Worth another attempt (twilio.md §12): nothing reached Twilio, the answer was lost, 429,
+    /// or a 5xx.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            TwilioError::Unreachable(_) | TwilioError::Timeout => true,
+            TwilioError::Api { status, .. } => *status == 429 || *status >= 500,
+            TwilioError::NotConfigured | TwilioError::Decode(_) => false,
+        }
+    }
+
+    /// Twilio certainly did not create anything (so no reconciliation is needed before retrying).
+    pub fn nothing_was_sent(&self) -> bool {
+        matches!(
+            self,
+            TwilioError::Unreachable(_) | TwilioError::NotConfigured
+        ) || matches!(self, TwilioError::Api { status, .. } if *status < 500)
     }
 
     /// Bad credentials (HTTP 401 or error 20003).
@@ -157,10 +177,11 @@ fn classify(err: reqwest::Error) -> TwilioError {
         TwilioError::Timeout
     } else if err.is_connect() {
         TwilioError::Unreachable(err.to_string())
-    } else if err.is_decode() || err.is_body() {
+    } else if err.is_decode() {
         TwilioError::Decode(err.to_string())
     } else {
-        // A failure after the request left (reset connection): it may have been processed.
+        // The connection broke after the request left (reset, truncated body): Twilio may have
+        // processed it, so this is as ambiguous as a timeout.
         TwilioError::Timeout
     }
 }

@@ -5,9 +5,11 @@
 pub mod auth;
 pub mod form;
 pub mod lines;
+pub mod message_status;
 pub mod pipeline;
 pub mod reply;
 pub mod signature;
+pub mod sms;
 pub mod status;
 pub mod voice;
 
@@ -24,6 +26,14 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/twilio/status",
             post(status::status).fallback(method_not_allowed),
+        )
+        .route(
+            "/api/twilio/sms",
+            post(sms::sms).fallback(method_not_allowed),
+        )
+        .route(
+            "/api/twilio/message-status",
+            post(message_status::message_status).fallback(method_not_allowed),
         )
 }
 
