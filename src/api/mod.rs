@@ -5,6 +5,7 @@ pub mod account;
 pub mod auth;
 pub mod error;
 pub mod forms;
+pub mod lead_actions;
 pub mod leads;
 pub mod numbers;
 pub mod onboarding;

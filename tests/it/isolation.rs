@@ -18,7 +18,10 @@ async fn snapshot(pool: &PgPool) -> String {
             (SELECT string_agg(concat_ws(',', id, role, business_id), ';' ORDER BY id) FROM memberships),
             (SELECT count(*) FROM password_resets),
             (SELECT count(*) FROM audit_log),
-            (SELECT count(*) FROM jobs))",
+            (SELECT count(*) FROM jobs),
+            (SELECT string_agg(concat_ws(',', id, status, automation_paused, conversation_state), ';' ORDER BY id) FROM leads),
+            (SELECT count(*) FROM sms_consent),
+            (SELECT count(*) FROM messages))",
     )
     .fetch_one(pool)
     .await
@@ -44,7 +47,17 @@ async fn other_tenants_ids_are_not_found_on_every_id_route(pool: PgPool) {
         .fetch_one(&pool)
         .await
         .unwrap();
-    let (number, member) = (number.to_string(), member.to_string());
+    let lead: Uuid = sqlx::query_scalar(
+        "INSERT INTO leads (business_id, phone_number_id, sending_number_id, caller_e164, source,
+             last_activity_at)
+         VALUES ($1, $2, $2, '+15125550100', 'call', now()) RETURNING id",
+    )
+    .bind(business_a)
+    .bind(Uuid::parse_str(&number.to_string()).unwrap())
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let (number, member, lead) = (number.to_string(), member.to_string(), lead.to_string());
     let (mut owner_b, _) = owner(&env.app, &pool, "b@example.com").await;
     owner_b.origin = "https://app.example.com".into();
 
@@ -88,6 +101,26 @@ async fn other_tenants_ids_are_not_found_on_every_id_route(pool: PgPool) {
             vec![("member_id", &member)],
             "Member not found",
         ),
+        (
+            "/api/app/leads/reply",
+            vec![("lead_id", &lead), ("body", "On our way"), ("nonce", "n-b")],
+            "Lead not found",
+        ),
+        (
+            "/api/app/leads/automation",
+            vec![("lead_id", &lead), ("action", "pause")],
+            "Lead not found",
+        ),
+        (
+            "/api/app/leads/mark-opted-out",
+            vec![("lead_id", &lead)],
+            "Lead not found",
+        ),
+        (
+            "/api/app/leads/start-follow-up",
+            vec![("lead_id", &lead)],
+            "Lead not found",
+        ),
     ];
     let before = snapshot(&pool).await;
     let twilio_before = env.fake.state().requests.len();
@@ -104,7 +137,7 @@ async fn other_tenants_ids_are_not_found_on_every_id_route(pool: PgPool) {
         let random = Uuid::new_v4().to_string();
         for field in unknown
             .iter_mut()
-            .filter(|(k, _)| matches!(*k, "id" | "member_id"))
+            .filter(|(k, _)| matches!(*k, "id" | "member_id" | "lead_id"))
         {
             field.1 = &random;
         }

@@ -10,6 +10,7 @@ mod isolation;
 mod jobs_maintenance;
 mod jobs_queue;
 mod jobs_worker;
+mod lead_actions;
 mod numbers;
 mod onboarding;
 mod schema;

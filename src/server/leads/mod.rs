@@ -1,5 +1,6 @@
 //! Leads: opening and finding them for a caller, linking calls to them, and starting their
 //! conversation.
 
+pub mod actions;
 pub mod start_gates;
 pub mod store;
