@@ -36,6 +36,8 @@ impl Checklist {
 pub struct LeadsOverview {
     pub leads: Vec<LeadSummary>,
     pub checklist: Checklist,
+    /// Texting problems the owner must act on (web.md §5).
+    pub banners: Vec<String>,
 }
 
 /// `Waiting: service`, `Completed`, … (web.md §6.2).
@@ -98,11 +100,13 @@ pub async fn get_leads_overview() -> Result<LeadsOverview, AppError> {
     .bind(member.business_id)
     .fetch_one(pool)
     .await?;
+    let health = crate::server::messaging::health::texting_health(pool, member.business_id).await?;
     Ok(LeadsOverview {
         leads,
         checklist: Checklist {
             has_active_plan,
             has_number,
         },
+        banners: crate::domain::messaging_banners::banners(&health),
     })
 }

@@ -9,6 +9,7 @@ pub mod email;
 pub mod gsm7;
 pub mod lead_conversation;
 pub mod message_status;
+pub mod messaging_banners;
 pub mod missed_call_rule;
 pub mod next_url;
 pub mod owner_texts;

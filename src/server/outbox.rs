@@ -33,14 +33,12 @@ pub async fn queue_text(
     text: &OutboundText<'_>,
     now: DateTime<Utc>,
 ) -> Result<Option<Uuid>, sqlx::Error> {
-    if text.kind != "compliance"
-        && super::messaging::consent::is_opted_out(conn, text.business_id, text.to_e164).await?
-    {
-        return record_suppressed(conn, text, "opted_out", now).await;
-    }
-    let Some(id) = insert(conn, text, "pending", None, now).await? else {
+    let Some((id, status)) = insert(conn, text, None, now).await? else {
         return Ok(None);
     };
+    if status != "pending" {
+        return Ok(Some(id));
+    }
     let mut job = NewJob::new(JobKind::SendSms, format!("job:send:{id}"), now)
         .payload(json!({ "message_id": id }))
         .business(text.business_id);
@@ -58,23 +56,32 @@ pub async fn record_suppressed(
     reason: &'static str,
     now: DateTime<Utc>,
 ) -> Result<Option<Uuid>, sqlx::Error> {
-    insert(conn, text, "suppressed", Some(reason), now).await
+    Ok(insert(conn, text, Some(reason), now)
+        .await?
+        .map(|(id, _)| id))
 }
 
+/// One statement: the consent lookup decides `pending` or `suppressed` (`opted_out`) unless a
+/// suppression `reason` is given. Returns the id and status, `None` for a used key.
 async fn insert(
     conn: &mut PgConnection,
     text: &OutboundText<'_>,
-    status: &str,
-    suppression_reason: Option<&str>,
+    reason: Option<&str>,
     now: DateTime<Utc>,
-) -> Result<Option<Uuid>, sqlx::Error> {
-    sqlx::query_scalar(
+) -> Result<Option<(Uuid, String)>, sqlx::Error> {
+    sqlx::query_as(
         "INSERT INTO messages (business_id, lead_id, phone_number_id, direction, participant, kind,
              from_e164, to_e164, body, idempotency_key, status, suppression_reason, correlation_id,
              status_updated_at, created_at, updated_at)
-         VALUES ($1, $2, $3, 'outbound', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $13)
+         SELECT $1, $2, $3, 'outbound', $4, $5, $6, $7, $8, $9,
+                CASE WHEN decided.reason IS NULL THEN 'pending' ELSE 'suppressed' END,
+                decided.reason, $11, $12, $12, $12
+         FROM (SELECT COALESCE($10, CASE WHEN $5 <> 'compliance' AND EXISTS (
+                   SELECT 1 FROM sms_consent c
+                   WHERE c.business_id = $1 AND c.phone_e164 = $7 AND c.opted_out)
+               THEN 'opted_out' END) AS reason) AS decided
          ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-         RETURNING id",
+         RETURNING id, status",
     )
     .bind(text.business_id)
     .bind(text.lead_id)
@@ -85,8 +92,7 @@ async fn insert(
     .bind(text.to_e164)
     .bind(&text.body)
     .bind(&text.idempotency_key)
-    .bind(status)
-    .bind(suppression_reason)
+    .bind(reason)
     .bind(text.correlation_id)
     .bind(now)
     .fetch_optional(conn)

@@ -447,3 +447,38 @@ async fn c43_c69_start_follow_up(pool: PgPool) {
         .await;
     assert_eq!(twice.status, 409);
 }
+
+#[sqlx::test]
+async fn c56_the_leads_page_shows_the_texting_banners(pool: PgPool) {
+    let mut desk = desk(&pool).await;
+    let page = desk.owner.get("/app/leads").await;
+    assert_eq!(page.status, 200);
+    assert!(
+        !page.body.contains("notify phone"),
+        "no banner when healthy"
+    );
+    sqlx::query(
+        "INSERT INTO sms_consent (business_id, phone_e164, opted_out, last_keyword)
+         VALUES ($1, '+15125550111', true, 'STOP')",
+    )
+    .bind(desk.business)
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query("UPDATE businesses SET notify_failure_code = '30006'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let page = desk.owner.get("/app/leads").await;
+    assert!(
+        page.body.contains(
+            "Your notify phone has opted out of texts from (512) 555-0199. Text START to (512) 555-0199 to receive alerts again."
+        ),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains("Alerts to your notify phone are failing (30006).")
+    );
+}

@@ -368,3 +368,31 @@ async fn unknown_messages_and_missing_parameters(pool: PgPool) {
     assert_eq!(reply.status, 200, "unknown To is answered and logged");
     assert_eq!(count(&pool, "SELECT count(*) FROM messages").await, 0);
 }
+
+#[sqlx::test]
+async fn a_status_callback_delivered_ten_times_concurrently_is_recorded_once(pool: PgPool) {
+    let (hooks, _twilio) = hooks_with_fake(pool.clone()).await;
+    let line = active_line(&pool).await;
+    let lead = lead_at(&pool, &line, "AWAITING_SERVICE", "").await;
+    let (id, sid) = answer_and_deliver(&hooks, "SMa", "1").await;
+    let deliveries =
+        (0..10).map(|_| status_callback(&hooks, id, &sid, "undelivered", Some("30006")));
+    futures::future::join_all(deliveries).await;
+    let log: serde_json::Value =
+        sqlx::query_scalar("SELECT status_log FROM messages WHERE id = $1")
+            .bind(id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(log.as_array().unwrap().len(), 1);
+    assert_eq!(message(&pool, "prompt").await.1, "undelivered");
+    assert_eq!(
+        lead_field(&pool, lead, "unreachable_code").await.as_deref(),
+        Some("30006")
+    );
+    assert_eq!(
+        texts_to(&pool, NOTIFY).await.len(),
+        1,
+        "one cannot-text alert"
+    );
+}

@@ -20,6 +20,7 @@ pub fn LeadsPage() -> impl IntoView {
                 {move || {
                     overview.get().map(|result| match result {
                         Ok(overview) => view! {
+                            <Banners banners=overview.banners />
                             <GettingStarted checklist=overview.checklist />
                             <LeadList leads=overview.leads />
                         }
@@ -30,6 +31,20 @@ pub fn LeadsPage() -> impl IntoView {
             </Suspense>
         </AppLayout>
     }
+}
+
+#[component]
+fn Banners(banners: Vec<String>) -> impl IntoView {
+    banners
+        .into_iter()
+        .map(|banner| {
+            view! {
+                <p role="status" class="mt-4 rounded-xl border border-amber-300 bg-amber-50 p-4 text-amber-900">
+                    {banner}
+                </p>
+            }
+        })
+        .collect_view()
 }
 
 #[component]

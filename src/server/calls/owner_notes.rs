@@ -25,6 +25,11 @@ pub struct BusinessContact {
     pub service_label_3: Option<String>,
     pub repeat_caller_window_hours: i32,
     pub stripe_price_id: Option<String>,
+    pub relay_to_owner_enabled: bool,
+    pub relay_max_per_hour: i32,
+    pub emergency_alert_enabled: bool,
+    pub stall_nudge_enabled: bool,
+    pub stall_nudge_delay_minutes: i32,
 }
 
 impl BusinessContact {
@@ -44,12 +49,12 @@ impl BusinessContact {
         .collect()
     }
 
-    /// Locks the business row for the transaction so quota and tier are read consistently.
     pub async fn load(conn: &mut PgConnection, id: Uuid) -> Result<Self, sqlx::Error> {
         sqlx::query_as(
             "SELECT id, name, notify_phone, subscription_status, timezone, greeting_text,
                     service_label_1, service_label_2, service_label_3, repeat_caller_window_hours,
-                    stripe_price_id
+                    stripe_price_id, relay_to_owner_enabled, relay_max_per_hour,
+                    emergency_alert_enabled, stall_nudge_enabled, stall_nudge_delay_minutes
              FROM businesses WHERE id = $1",
         )
         .bind(id)

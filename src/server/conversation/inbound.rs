@@ -21,7 +21,6 @@ use crate::{
             start_gates::{self, GateOutcome, StartAttempt},
             store as leads,
         },
-        messaging::consent,
         state::AppState,
     },
 };
@@ -101,7 +100,8 @@ pub async fn handle(
     // Serialises everything for this caller: keywords, routing and lead creation.
     leads::lock_caller(conn, business.id, from).await?;
     // 2. Compliance keywords, on the whole message.
-    let opted_out = consent::is_opted_out(conn, business.id, from).await?;
+    let sender = owner_side::SenderFacts::load(conn, business.id, from).await?;
+    let opted_out = sender.opted_out;
     if let Some(keyword) = sms_keywords::detect(&text.body, opted_out) {
         handled.decision = compliance::apply(conn, &cx, &keyword).await?;
         handled.lead_id = lead_row::newest_id(conn, business.id, from).await?;
@@ -111,7 +111,7 @@ pub async fn handle(
         return Ok(handled);
     }
     // 3. Internal phones never become leads.
-    if let Some(decision) = owner_side::internal_sender(conn, &cx).await? {
+    if let Some(decision) = owner_side::internal_sender(conn, &cx, sender).await? {
         handled.decision = decision;
         return Ok(handled);
     }
@@ -306,6 +306,18 @@ impl Inbound<'_> {
         owner_texts::lead_link(&self.state.config.public_base_url, &lead_id.to_string())
     }
 
+    /// The lead's sending number; usually the number just texted, known without a query.
+    pub async fn sender_of(
+        &self,
+        conn: &mut PgConnection,
+        lead: &ConversationLead,
+    ) -> Result<owner_notes::Sender, sqlx::Error> {
+        if self.number.active && lead.sending_number_id == Some(self.number.id) {
+            return Ok(Some((self.number.id, self.number.e164.clone())));
+        }
+        owner_notes::number_by_id(conn, lead.sending_number_id).await
+    }
+
     /// An owner alert about `lead`, from its sending number (`owner_alert` kind).
     pub async fn owner_alert(
         &self,
@@ -314,7 +326,7 @@ impl Inbound<'_> {
         key: String,
         body: String,
     ) -> Result<bool, sqlx::Error> {
-        let sender = owner_notes::number_by_id(conn, lead.sending_number_id).await?;
+        let sender = self.sender_of(conn, lead).await?;
         let note = OwnerNote {
             business: self.business,
             lead_id: Some(lead.id),
@@ -323,28 +335,5 @@ impl Inbound<'_> {
             body,
         };
         owner_notes::queue(conn, note, self.text.correlation_id.as_deref(), self.now).await
-    }
-}
-
-/// Shared with the state machine: the business's conversation settings.
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub struct ConversationSettings {
-    pub relay_to_owner_enabled: bool,
-    pub relay_max_per_hour: i32,
-    pub emergency_alert_enabled: bool,
-    pub stall_nudge_enabled: bool,
-    pub stall_nudge_delay_minutes: i32,
-}
-
-impl ConversationSettings {
-    pub async fn load(conn: &mut PgConnection, business_id: Uuid) -> Result<Self, sqlx::Error> {
-        sqlx::query_as(
-            "SELECT relay_to_owner_enabled, relay_max_per_hour, emergency_alert_enabled,
-                    stall_nudge_enabled, stall_nudge_delay_minutes
-             FROM businesses WHERE id = $1",
-        )
-        .bind(business_id)
-        .fetch_one(conn)
-        .await
     }
 }

@@ -5,7 +5,10 @@ use chrono::{DateTime, Duration, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::domain::{lead_conversation::ConversationState, owner_texts::KnownFields};
+use crate::domain::{
+    lead_conversation::{Answer, ConversationState},
+    owner_texts::KnownFields,
+};
 
 /// A text routes to a lead whose last activity is at most this old.
 const ROUTING_WINDOW_DAYS: i64 = 30;
@@ -55,14 +58,17 @@ impl ConversationLead {
         }
     }
 
-    /// Re-reads the lead (after this transaction changed it), locked.
-    pub async fn reload(&self, conn: &mut PgConnection) -> Result<Self, sqlx::Error> {
-        sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM leads WHERE id = $1 FOR UPDATE"
-        ))
-        .bind(self.id)
-        .fetch_one(conn)
-        .await
+    /// The lead as `store_answer` just wrote it (no second read).
+    pub fn with_answer(&self, answer: &Answer) -> Self {
+        let mut lead = self.clone();
+        match answer {
+            Answer::Service { service, .. } => lead.service = Some(service.clone()),
+            Answer::Urgency(urgency) => lead.urgency = Some((*urgency).to_owned()),
+            Answer::Postal(postal) => lead.postal_code = Some(postal.code.clone()),
+            Answer::BestTime(best) => lead.best_time = Some((*best).to_owned()),
+            Answer::Name(name) => lead.contact_name = name.clone(),
+        }
+        lead
     }
 }
 

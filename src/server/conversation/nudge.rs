@@ -6,7 +6,6 @@ use serde_json::json;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::inbound::ConversationSettings;
 use crate::{
     domain::{
         conversation_texts,
@@ -30,13 +29,13 @@ fn job_key(lead_id: Uuid) -> String {
 pub async fn schedule(
     conn: &mut PgConnection,
     lead_id: Uuid,
-    settings: &ConversationSettings,
+    business: &BusinessContact,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    if !settings.stall_nudge_enabled {
+    if !business.stall_nudge_enabled {
         return Ok(());
     }
-    let due = now + Duration::minutes(settings.stall_nudge_delay_minutes.into());
+    let due = now + Duration::minutes(business.stall_nudge_delay_minutes.into());
     let job = NewJob::new(JobKind::StallNudge, job_key(lead_id), due)
         .payload(json!({ "lead_id": lead_id }));
     enqueue_or_reschedule(conn, &job).await?;

@@ -5,7 +5,7 @@
 use chrono::Duration;
 use sqlx::PgConnection;
 
-use super::{Inbound, inbound::ConversationSettings, lead_row::ConversationLead};
+use super::{Inbound, lead_row::ConversationLead};
 use crate::{
     domain::{conversation_texts, owner_texts},
     server::{
@@ -18,26 +18,52 @@ use crate::{
 const RELAY_WINDOW_MINUTES: i64 = 60;
 const ACK_EVERY_HOURS: i64 = 12;
 
+/// What the pipeline needs to know about the sender, read in one statement: consent (step 2)
+/// and whether it is an internal phone (step 3).
+#[derive(Clone, Copy, Debug, sqlx::FromRow)]
+pub struct SenderFacts {
+    pub opted_out: bool,
+    /// The business's notify phone or the forwarding phone of one of its active numbers.
+    pub is_business_phone: bool,
+    /// An active tracking number of the platform (any business).
+    pub is_tracking_number: bool,
+}
+
+impl SenderFacts {
+    pub async fn load(
+        conn: &mut PgConnection,
+        business_id: uuid::Uuid,
+        from: &str,
+    ) -> Result<Self, sqlx::Error> {
+        sqlx::query_as(
+            "SELECT COALESCE((SELECT c.opted_out FROM sms_consent c
+                              WHERE c.business_id = b.id AND c.phone_e164 = $2), false)
+                        AS opted_out,
+                    $2 = b.notify_phone OR EXISTS (
+                        SELECT 1 FROM phone_numbers f
+                        WHERE f.business_id = b.id AND f.status = 'active'
+                          AND f.forwarding_number = $2) AS is_business_phone,
+                    EXISTS (SELECT 1 FROM phone_numbers t
+                            WHERE t.e164 = $2 AND t.status = 'active') AS is_tracking_number
+             FROM businesses b WHERE b.id = $1",
+        )
+        .bind(business_id)
+        .bind(from)
+        .fetch_one(conn)
+        .await
+    }
+}
+
 /// Step 3: texts from the business's own phones (owner) or from any platform tracking number
 /// (system) are stored without a lead. Returns the decision, or `None` for an outside sender.
 pub async fn internal_sender(
     conn: &mut PgConnection,
     cx: &Inbound<'_>,
+    sender: SenderFacts,
 ) -> Result<Option<&'static str>, sqlx::Error> {
-    let (is_business_phone, is_tracking_number): (bool, bool) = sqlx::query_as(
-        "SELECT $2 = b.notify_phone OR EXISTS (
-                    SELECT 1 FROM phone_numbers f
-                    WHERE f.business_id = b.id AND f.status = 'active' AND f.forwarding_number = $2),
-                EXISTS (SELECT 1 FROM phone_numbers t WHERE t.e164 = $2 AND t.status = 'active')
-         FROM businesses b WHERE b.id = $1",
-    )
-    .bind(cx.business.id)
-    .bind(cx.from)
-    .fetch_one(&mut *conn)
-    .await?;
-    let participant = if is_business_phone {
+    let participant = if sender.is_business_phone {
         "owner"
-    } else if is_tracking_number {
+    } else if sender.is_tracking_number {
         "system"
     } else {
         return Ok(None);
@@ -109,10 +135,8 @@ pub async fn relay(
     cx: &Inbound<'_>,
     lead: &ConversationLead,
 ) -> Result<bool, sqlx::Error> {
-    let settings = ConversationSettings::load(conn, cx.business.id).await?;
-    if !cx.business.is_active()
-        || !settings.relay_to_owner_enabled
-        || cx.from == cx.business.notify_phone
+    let business = cx.business;
+    if !business.is_active() || !business.relay_to_owner_enabled || cx.from == business.notify_phone
     {
         return Ok(false);
     }
@@ -123,7 +147,7 @@ pub async fn relay(
         Some(start) => (start, lead.relay_count),
         None => (cx.now, 0),
     };
-    if count >= settings.relay_max_per_hour {
+    if count >= business.relay_max_per_hour {
         return Ok(false);
     }
     let count = count + 1;
@@ -151,7 +175,7 @@ pub async fn relay(
         first,
         &link,
     );
-    let sender = owner_notes::number_by_id(conn, lead.sending_number_id).await?;
+    let sender = cx.sender_of(conn, lead).await?;
     let correlation_id = cx.text.correlation_id.as_deref();
     let relay = OwnerNote {
         business: cx.business,
@@ -161,7 +185,7 @@ pub async fn relay(
         body,
     };
     owner_notes::queue_as(conn, relay, "relay", correlation_id, cx.now).await?;
-    if count == settings.relay_max_per_hour {
+    if count == business.relay_max_per_hour {
         let overflow = OwnerNote {
             business: cx.business,
             lead_id: Some(lead.id),
@@ -213,7 +237,7 @@ pub async fn to_caller(
     key: String,
     body: String,
 ) -> Result<(), sqlx::Error> {
-    let sender = owner_notes::number_by_id(conn, lead.sending_number_id).await?;
+    let sender = cx.sender_of(conn, lead).await?;
     let text = OutboundText {
         business_id: cx.business.id,
         lead_id: Some(lead.id),

@@ -4,10 +4,7 @@
 
 use sqlx::PgConnection;
 
-use super::{
-    Inbound, inbound::ConversationSettings, lead_row::ConversationLead, nudge,
-    owner_side::to_caller,
-};
+use super::{Inbound, lead_row::ConversationLead, nudge, owner_side::to_caller};
 use crate::domain::{
     lead_conversation::{
         Answer, Business, ConversationState, MAX_INVALID_ATTEMPTS, Step, Turn, take_turn,
@@ -34,7 +31,6 @@ pub async fn answer(
         &business,
     );
     let reply_key = format!("lead:{}:reply:{}", lead.id, cx.text.message_sid);
-    let settings = ConversationSettings::load(conn, cx.business.id).await?;
     match turn {
         Turn::MediaOnly => Ok("media_stored"),
         Turn::Answered {
@@ -49,10 +45,10 @@ pub async fn answer(
                 "prompt"
             };
             to_caller(conn, cx, lead, kind, reply_key, reply).await?;
-            let lead = lead.reload(conn).await?;
-            alerts_after(conn, cx, &lead, &answer, &settings).await?;
+            let lead = lead.with_answer(&answer);
+            alerts_after(conn, cx, &lead, &answer).await?;
             if matches!(next, ConversationState::Awaiting(_)) {
-                nudge::schedule(conn, lead.id, &settings, cx.now).await?;
+                nudge::schedule(conn, lead.id, cx.business, cx.now).await?;
             } else {
                 nudge::cancel(conn, lead.id, cx.now).await?;
             }
@@ -73,7 +69,7 @@ pub async fn answer(
             .execute(&mut *conn)
             .await?;
             to_caller(conn, cx, lead, "reprompt", reply_key, reply).await?;
-            nudge::schedule(conn, lead.id, &settings, cx.now).await?;
+            nudge::schedule(conn, lead.id, cx.business, cx.now).await?;
             Ok("answer_refused")
         }
         Turn::HandOff { reply } => {
@@ -172,12 +168,11 @@ async fn alerts_after(
     cx: &Inbound<'_>,
     lead: &ConversationLead,
     answer: &Answer,
-    settings: &ConversationSettings,
 ) -> Result<(), sqlx::Error> {
     let link = cx.lead_link(lead.id);
     let name = &cx.business.name;
     let (column, key, body) = match answer {
-        Answer::Urgency(_) if answer.is_emergency() && settings.emergency_alert_enabled => (
+        Answer::Urgency(_) if answer.is_emergency() && cx.business.emergency_alert_enabled => (
             "emergency_alerted_at",
             "owner_emergency",
             owner_texts::emergency(name, cx.from, lead.service.as_deref(), &link),

@@ -58,32 +58,33 @@ const INSERT_JOB: &str = "INSERT INTO jobs
     (kind, idempotency_key, payload, max_attempts, next_run_at, business_id, correlation_id)
     VALUES ($1, $2, $3, $4, $5, $6, $7)";
 
-/// Runs `INSERT_JOB` + `on_conflict` for `job`; returns the number of rows written.
+/// Runs `INSERT_JOB` + `on_conflict` for `job` and, when a row was written, `NOTIFY jobs_ready`
+/// (delivered at commit) in the same round trip; returns the number of rows written.
 async fn insert_job(
     conn: &mut PgConnection,
     job: &NewJob,
     on_conflict: &str,
 ) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query(&format!("{INSERT_JOB} {on_conflict}"))
-        .bind(job.kind.as_str())
-        .bind(&job.key)
-        .bind(&job.payload)
-        .bind(job.kind.max_attempts())
-        .bind(job.run_at)
-        .bind(job.business_id)
-        .bind(&job.correlation_id)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected())
+    let written: i64 = sqlx::query_scalar(&format!(
+        "WITH written AS ({INSERT_JOB} {on_conflict} RETURNING 1)
+         SELECT count(*) FROM (SELECT pg_notify($8, '') FROM written) AS notified"
+    ))
+    .bind(job.kind.as_str())
+    .bind(&job.key)
+    .bind(&job.payload)
+    .bind(job.kind.max_attempts())
+    .bind(job.run_at)
+    .bind(job.business_id)
+    .bind(&job.correlation_id)
+    .bind(JOBS_READY_CHANNEL)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(written as u64)
 }
 
 /// Inserts the job unless its key exists. Returns whether a new job was created.
 pub async fn enqueue(conn: &mut PgConnection, job: &NewJob) -> Result<bool, sqlx::Error> {
-    let inserted = insert_job(conn, job, "ON CONFLICT (idempotency_key) DO NOTHING").await? == 1;
-    if inserted {
-        notify_ready(conn).await?;
-    }
-    Ok(inserted)
+    Ok(insert_job(conn, job, "ON CONFLICT (idempotency_key) DO NOTHING").await? == 1)
 }
 
 /// Inserts the job, or re-arms an existing one: a job that is not running becomes `queued` at
@@ -107,14 +108,6 @@ pub async fn enqueue_or_reschedule(
              updated_at = now()",
     )
     .await?;
-    notify_ready(conn).await
-}
-
-async fn notify_ready(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
-    sqlx::query("SELECT pg_notify($1, '')")
-        .bind(JOBS_READY_CHANNEL)
-        .execute(conn)
-        .await?;
     Ok(())
 }
 

@@ -3,4 +3,5 @@
 
 pub mod consent;
 pub mod delivery;
+pub mod health;
 pub mod send_job;

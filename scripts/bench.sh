@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# The benchmark command (quality.md §7; not a test). A release build against its own durable
+# PostgreSQL cluster seeded with 50 businesses, 500 tracking numbers, 150 000 past calls and
+# 40 000 leads waiting for their first answer, then:
+#  1. voice: signed voice webhooks at RATE/s (default 200) for SECONDS_RUN (default 60) after a
+#     10 s warm-up, spread over every number (open loop: latency percentiles);
+#  2. sms: SMS_CLIENTS (default 8) senders each answering a seeded lead's five qualification
+#     steps, for SMS_SECONDS (default 30) after 5 s (closed loop: sustained throughput + p99);
+#  3. pgbench: the same writes per text (tools/bench/sms_step.sql) with as many clients for as
+#     long: the database's own ceiling, and the app's share of it.
+# The worker runs and sends every text to the stateful Twilio fake (examples/fake_twilio.rs),
+# as in production. Prints Markdown to target-bench.md; the figures are kept in
+# docs/performance.md.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT"
+RATE="${RATE:-200}"
+SECONDS_RUN="${SECONDS_RUN:-60}"
+WARMUP="${WARMUP:-10}"
+SMS_CLIENTS="${SMS_CLIENTS:-8}"
+SMS_SECONDS="${SMS_SECONDS:-30}"
+SMS_WARMUP="${SMS_WARMUP:-5}"
+REPORT="$ROOT/target-bench.md"
+
+ensure_rust_tools
+ensure_postgres_binaries
+
+say "Release build of the server and the load generator"
+cargo build --release --features ssr --bin callbackcloser --example bench_voice --example bench_sms --example fake_twilio
+
+WORK="$(mktemp -d /tmp/callbackcloser-bench-XXXXXX)"
+chmod 755 "$WORK"
+cleanup() {
+    [ -n "${SERVER_PID:-}" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+    [ -n "${FAKE_PID:-}" ] && kill "$FAKE_PID" 2>/dev/null
+    stop_cluster "$WORK/pg"
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+pg_port="$(free_port)"
+say "PostgreSQL on 127.0.0.1:$pg_port (durable settings)"
+start_cluster "$WORK/pg" "$pg_port"
+psql_url "postgres://postgres@127.0.0.1:$pg_port/postgres" "CREATE DATABASE bench" >/dev/null
+export DATABASE_URL="postgres://postgres@127.0.0.1:$pg_port/bench"
+"$CARGO_TARGET_DIR/release/callbackcloser" migrate >/dev/null
+
+say "Seeding 50 businesses, 500 numbers, 150 000 calls, 40 000 leads"
+psql_url "$DATABASE_URL" "
+INSERT INTO businesses (name, notify_phone, subscription_status, stripe_price_id)
+    SELECT 'Bench business ' || g, '+15125550111', 'ACTIVE', 'price_bench' FROM generate_series(1, 50) g;
+INSERT INTO phone_numbers (business_id, e164, twilio_sid, forwarding_number, recording_enabled)
+    SELECT b.id, '+1737' || lpad((2000000 + row_number() OVER (ORDER BY b.id, g))::text, 7, '0'),
+           'PN' || md5(b.id::text || g), '+15125550142', g % 2 = 0
+    FROM businesses b, generate_series(1, 10) g;
+INSERT INTO calls (call_sid, business_id, phone_number_id, from_e164, to_e164, caller_kind, outcome, missed_reason, created_at)
+    SELECT 'CAseed' || g, n.business_id, n.id, '+1512' || lpad((1000000 + g)::text, 7, '0'), n.e164, 'external',
+           CASE WHEN g % 3 = 0 THEN 'missed' ELSE 'answered' END, CASE WHEN g % 3 = 0 THEN 'no_answer' END,
+           now() - (g || ' minutes')::interval
+    FROM generate_series(1, 150000) g
+    JOIN LATERAL (SELECT id, business_id, e164 FROM phone_numbers ORDER BY id OFFSET (g % 500) LIMIT 1) n ON true;
+WITH nums AS (SELECT id, business_id, row_number() OVER (ORDER BY id) - 1 AS k FROM phone_numbers)
+INSERT INTO leads (business_id, phone_number_id, sending_number_id, caller_e164, source,
+                   conversation_state, conversation_started_at, last_activity_at, call_count)
+    SELECT n.business_id, n.id, n.id, '+1512' || lpad((4000000 + g)::text, 7, '0'), 'call',
+           'AWAITING_SERVICE', now(), now(), 1
+    FROM generate_series(1, 40000) g JOIN nums n ON n.k = g % 500;
+CREATE TABLE bench_leads AS SELECT row_number() OVER (ORDER BY id) AS n, id FROM leads;
+CREATE UNIQUE INDEX ON bench_leads (n);
+ANALYZE;" >/dev/null
+psql_url "$DATABASE_URL" "SELECT e164 FROM phone_numbers" >"$WORK/numbers.txt"
+psql_url "$DATABASE_URL" "SELECT l.caller_e164 || ' ' || n.e164 FROM leads l
+    JOIN phone_numbers n ON n.id = l.phone_number_id ORDER BY random()" >"$WORK/callers.txt"
+
+port="$(free_port)"
+base="http://127.0.0.1:$port"
+token="bench-auth-token-0123456789"
+account="AC00000000000000000000000000000000"
+fake_port="$(free_port)"
+"$CARGO_TARGET_DIR/release/examples/fake_twilio" "$fake_port" "$account" "$token" >"$WORK/fake.log" 2>&1 &
+FAKE_PID=$!
+say "Server (release) on $base"
+APP_ENV=development LEPTOS_SITE_ADDR="127.0.0.1:$port" PUBLIC_BASE_URL="$base" \
+    SESSION_SECRET="$(head -c 48 /dev/urandom | base64 | tr -d '\n')" \
+    DATA_ENCRYPTION_KEY="$(head -c 32 /dev/urandom | base64)" \
+    TWILIO_ACCOUNT_SID="$account" TWILIO_AUTH_TOKEN="$token" \
+    TWILIO_API_BASE="http://127.0.0.1:$fake_port" TWILIO_MESSAGING_API_BASE="http://127.0.0.1:$fake_port" \
+    TWILIO_VALIDATE_SIGNATURE=true RATE_LIMIT_TWILIO_AUTH_MAX=10000 RUST_LOG=warn \
+    SUPPORT_EMAIL=bench@callbackcloser.test LEPTOS_OUTPUT_NAME=callbackcloser \
+    "$CARGO_TARGET_DIR/release/callbackcloser" serve >"$WORK/server.log" 2>&1 &
+SERVER_PID=$!
+wait_for_http "$base/api/health" 60 || { cat "$WORK/server.log"; die "server did not start"; }
+
+say "Voice load: $RATE/s for $SECONDS_RUN s after $WARMUP s warm-up"
+[ "${SKIP_VOICE:-0}" = 1 ] && RATE=0
+{
+    echo "# Benchmark, $(date -u +%Y-%m-%d), $(nproc) cores, $(uname -m), PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}')"
+    echo
+    echo "## Voice webhook latency"
+    echo
+    if [ "$RATE" = 0 ]; then echo "(skipped: SKIP_VOICE=1)"; else
+    "$CARGO_TARGET_DIR/release/examples/bench_voice" "$base" "$token" "$WORK/numbers.txt" "$RATE" "$SECONDS_RUN" "$WARMUP"
+    # Server-side time (request in to response out) from the app's own histogram, warm-up included.
+    curl -fsS "$base/metrics" | awk -F'[{}" ]+' '
+        /^http_request_duration_seconds_bucket\{route="\/api\/twilio\/voice"/ { le[$5] = $6 }
+        /^http_request_duration_seconds_count\{route="\/api\/twilio\/voice"/ { total = $4 }
+        END { for (b in le) if (b != "+Inf") printf "| server-side ≤ %s s | %.2f %% |\n", b, 100 * le[b] / total }' | sort -k4 -g
+    fi
+} | tee "$REPORT"
+
+say "SMS load: $SMS_CLIENTS senders for $SMS_SECONDS s after $SMS_WARMUP s warm-up"
+sms_report="$WORK/sms.md"
+"$CARGO_TARGET_DIR/release/examples/bench_sms" "$base" "$token" "$WORK/callers.txt" \
+    "$SMS_CLIENTS" "$SMS_SECONDS" "$SMS_WARMUP" >"$sms_report"
+rss="$(awk '/VmRSS/ {print $2 " " $3}' "/proc/$SERVER_PID/status")"
+handed="$(psql_url "$DATABASE_URL" "SELECT count(*) FILTER (WHERE twilio_sid IS NOT NULL) || ' of ' || count(*)
+    FROM messages WHERE direction = 'outbound'")"
+say "Letting the worker finish the queued texts, then stopping the server"
+drain_started=$SECONDS
+while [ "$(psql_url "$DATABASE_URL" "SELECT count(*) FROM jobs WHERE kind = 'send_sms' AND status IN ('queued', 'running')" | tr -d ' ')" != 0 ] \
+    && [ $((SECONDS - drain_started)) -lt 120 ]; do sleep 1; done
+drain_seconds=$((SECONDS - drain_started))
+left="$(psql_url "$DATABASE_URL" "SELECT count(*) FROM jobs WHERE kind = 'send_sms' AND status IN ('queued', 'running')" | tr -d ' ')"
+kill "$SERVER_PID" && wait "$SERVER_PID" 2>/dev/null
+SERVER_PID=""
+app_tps="$(awk -F'|' '/sustained throughput/ {gsub(/[^0-9.]/, "", $3); print $3}' "$sms_report")"
+
+say "pgbench (server stopped): the same writes per text, $SMS_CLIENTS clients for $SMS_SECONDS s"
+leads="$(psql_url "$DATABASE_URL" "SELECT count(*) FROM bench_leads" | tr -d ' ')"
+"$PG_BIN/pgbench" -n -c "$SMS_CLIENTS" -j 2 -T "$SMS_SECONDS" -D leads="$leads" \
+    -f "$ROOT/tools/bench/sms_step.sql" "$DATABASE_URL" >"$WORK/pgbench.txt" 2>&1 || { cat "$WORK/pgbench.txt"; die "pgbench failed"; }
+db_tps="$(awk '/^tps = / {print $3; exit}' "$WORK/pgbench.txt")"
+db_latency="$(awk '/^latency average = / {print $4; exit}' "$WORK/pgbench.txt")"
+{
+    echo
+    echo "## Inbound SMS through the full pipeline"
+    echo
+    cat "$sms_report"
+    echo "| pgbench, same writes per text | $db_tps tx/s ($SMS_CLIENTS clients, average $db_latency ms) |"
+    echo "| app throughput ÷ database ceiling | $(awk -v a="$app_tps" -v d="$db_tps" 'BEGIN { printf "%.0f %%", 100 * a / d }') |"
+    echo "| outbound texts handed to the Twilio fake when the load stopped | $handed; $left still queued $drain_seconds s later (worker concurrency 4) |"
+    echo "| server RSS under the SMS load | $rss |"
+} | tee -a "$REPORT"
+say "Report written to target-bench.md (copy the figures into docs/performance.md)"
