@@ -4,7 +4,7 @@
 # 40 000 leads waiting for their first answer, then:
 #  1. voice: signed voice webhooks at RATE/s (default 200) for SECONDS_RUN (default 60) after a
 #     10 s warm-up, spread over every number (open loop: latency percentiles);
-#  2. sms: SMS_CLIENTS (default 8) senders each answering a seeded lead's five qualification
+#  2. sms: SMS_CLIENTS (default 6) senders each answering a seeded lead's five qualification
 #     steps, for SMS_SECONDS (default 30) after 5 s (closed loop: sustained throughput + p99);
 #  3. pgbench: the same writes per text (tools/bench/sms_step.sql) with as many clients for as
 #     long: the database's own ceiling, and the app's share of it.
@@ -16,7 +16,7 @@ cd "$ROOT"
 RATE="${RATE:-200}"
 SECONDS_RUN="${SECONDS_RUN:-60}"
 WARMUP="${WARMUP:-10}"
-SMS_CLIENTS="${SMS_CLIENTS:-8}"
+SMS_CLIENTS="${SMS_CLIENTS:-6}"
 SMS_SECONDS="${SMS_SECONDS:-30}"
 SMS_WARMUP="${SMS_WARMUP:-5}"
 REPORT="$ROOT/target-bench.md"
@@ -65,8 +65,11 @@ INSERT INTO leads (business_id, phone_number_id, sending_number_id, caller_e164,
            'AWAITING_SERVICE', now(), now(), 1
     FROM generate_series(1, 40000) g JOIN nums n ON n.k = g % 500;
 CREATE TABLE bench_leads AS SELECT row_number() OVER (ORDER BY id) AS n, id FROM leads;
-CREATE UNIQUE INDEX ON bench_leads (n);
-ANALYZE;" >/dev/null
+CREATE UNIQUE INDEX ON bench_leads (n);" >/dev/null
+# Vacuum and checkpoint now, so neither autovacuum on the seeded rows nor the flush of their
+# pages lands in the middle of a measurement.
+psql_url "$DATABASE_URL" "VACUUM ANALYZE" >/dev/null
+psql_url "$DATABASE_URL" "CHECKPOINT" >/dev/null
 psql_url "$DATABASE_URL" "SELECT e164 FROM phone_numbers" >"$WORK/numbers.txt"
 psql_url "$DATABASE_URL" "SELECT l.caller_e164 || ' ' || n.e164 FROM leads l
     JOIN phone_numbers n ON n.id = l.phone_number_id ORDER BY random()" >"$WORK/callers.txt"

@@ -292,6 +292,16 @@ async fn c1_to_c34_each_step_through_the_router(pool: PgPool) {
             "Thanks, Pat Morgan! Acme Plumbing has your request and will reach out soon.",
         ),
         (
+            "C34",
+            "AWAITING_NAME",
+            // 81 characters.
+            "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+            "invalid_attempts",
+            Some("1"),
+            "AWAITING_NAME",
+            "Please reply with just your name (80 characters max), or SKIP.",
+        ),
+        (
             "C58",
             "AWAITING_ZIP",
             "my zip is 78704 1234",
