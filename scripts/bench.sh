@@ -38,8 +38,8 @@ cleanup() {
 trap cleanup EXIT
 
 pg_port="$(free_port)"
-say "PostgreSQL on 127.0.0.1:$pg_port (durable settings)"
-start_cluster "$WORK/pg" "$pg_port"
+say "PostgreSQL on 127.0.0.1:$pg_port (durable settings, shared_buffers 1 GB)"
+start_cluster "$WORK/pg" "$pg_port" bench
 psql_url "postgres://postgres@127.0.0.1:$pg_port/postgres" "CREATE DATABASE bench" >/dev/null
 export DATABASE_URL="postgres://postgres@127.0.0.1:$pg_port/bench"
 "$CARGO_TARGET_DIR/release/callbackcloser" migrate >/dev/null

@@ -202,6 +202,11 @@ start_cluster() {
     if [ "$mode" = throwaway ]; then
         options="$options -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     fi
+    # Benchmarks: durable, with a production-sized buffer cache, so the kernel reclaiming page
+    # cache (DAMON runs on these VMs) cannot turn hot pages into disk reads mid-measurement.
+    if [ "$mode" = bench ]; then
+        options="$options -c shared_buffers=1GB"
+    fi
     pg_run "$PG_BIN/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 -o "$options" start >/dev/null ||
         die "PostgreSQL did not start; see $dir/server.log"
 }
