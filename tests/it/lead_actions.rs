@@ -2,15 +2,14 @@
 //! router as a signed-in owner or agent: replies, takeover, pause/resume, manual opt-out, and
 //! follow-ups, with the refusals they owe.
 
-use callbackcloser::server::{
-    jobs::{Worker, WorkerOptions},
-    outbox::{self, OutboundText},
-    serve::job_registry,
-};
+use callbackcloser::server::outbox::{self, OutboundText};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::support::{Visitor, WithTwilio, agent, insert_number, owner, with_twilio};
+use crate::{
+    support::{Visitor, WithTwilio, agent, insert_number, owner, with_twilio},
+    webhook_support::run_jobs_of,
+};
 
 const CALLER: &str = "+15125550100";
 const TRACKING: &str = "+15125550199";
@@ -91,13 +90,7 @@ async fn replies(pool: &PgPool) -> Vec<(String, Option<Uuid>)> {
 }
 
 async fn run_jobs(desk: &Desk) {
-    let worker = Worker::new(
-        desk.env.state.pool.clone(),
-        desk.env.state.clock.clone(),
-        job_registry(&desk.env.state),
-        WorkerOptions::new("test-worker", 4),
-    );
-    worker.drain().await.unwrap();
+    run_jobs_of(&desk.env.state).await;
 }
 
 #[sqlx::test]

@@ -245,14 +245,19 @@ pub async fn state_rows(pool: &PgPool) -> (i64, i64, i64, i64) {
 
 /// Runs every due job with the app's own registry and clock.
 pub async fn run_jobs(hooks: &Hooks) -> usize {
+    run_jobs_of(&hooks.state).await
+}
+
+/// `run_jobs` for any app state (tests built on `support::with_twilio`).
+pub async fn run_jobs_of(state: &AppState) -> usize {
     use callbackcloser::server::{
         jobs::{Worker, WorkerOptions},
         serve::job_registry,
     };
     let worker = Worker::new(
-        hooks.pool.clone(),
-        hooks.state.clock.clone(),
-        job_registry(&hooks.state),
+        state.pool.clone(),
+        state.clock.clone(),
+        job_registry(state),
         WorkerOptions::new("test-worker", 4),
     );
     worker.drain().await.unwrap()

@@ -151,7 +151,7 @@ async fn route_within_lead(
 ) -> Result<&'static str, sqlx::Error> {
     // 6. Possible opt-out phrase: pause and tell the owner; no reply.
     if sms_keywords::is_possible_opt_out(&cx.text.body) {
-        lead_row::pause(conn, lead.id, "possible_opt_out", cx.now).await?;
+        leads::pause_automation(conn, lead.id, "possible_opt_out", cx.now).await?;
         let body = owner_texts::possible_opt_out(
             &cx.business.name,
             cx.from,

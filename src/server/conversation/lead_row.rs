@@ -162,22 +162,3 @@ pub async fn link_inbound(
     }
     Ok(())
 }
-
-/// Pauses automation with a reason, unless already paused.
-pub async fn pause(
-    conn: &mut PgConnection,
-    lead_id: Uuid,
-    reason: &str,
-    now: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE leads SET automation_paused = true, automation_pause_reason = $2, updated_at = $3
-         WHERE id = $1 AND NOT automation_paused",
-    )
-    .bind(lead_id)
-    .bind(reason)
-    .bind(now)
-    .execute(&mut *conn)
-    .await?;
-    super::nudge::cancel(conn, lead_id, now).await
-}

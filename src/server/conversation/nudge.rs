@@ -15,7 +15,6 @@ use crate::{
     server::{
         calls::owner_notes::{self, BusinessContact},
         jobs::{ClaimedJob, JobError, JobKind, NewJob, enqueue_or_reschedule},
-        leads::store as leads,
         outbox::{self, OutboundText},
         state::AppState,
     },
@@ -46,15 +45,6 @@ pub async fn schedule(
         .execute(conn)
         .await?;
     Ok(())
-}
-
-/// Cancels the pending nudge (the lead completed, paused, or the owner took over).
-pub async fn cancel(
-    conn: &mut PgConnection,
-    lead_id: Uuid,
-    now: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
-    leads::cancel_pending_nudge(conn, lead_id, now).await
 }
 
 #[derive(sqlx::FromRow)]

@@ -5,11 +5,14 @@
 use sqlx::PgConnection;
 
 use super::{Inbound, lead_row::ConversationLead, nudge, owner_side::to_caller};
-use crate::domain::{
-    lead_conversation::{
-        Answer, Business, ConversationState, MAX_INVALID_ATTEMPTS, Step, Turn, take_turn,
+use crate::{
+    domain::{
+        lead_conversation::{
+            Answer, Business, ConversationState, MAX_INVALID_ATTEMPTS, Step, Turn, take_turn,
+        },
+        owner_texts,
     },
-    owner_texts,
+    server::leads::store as leads,
 };
 
 pub async fn answer(
@@ -50,7 +53,7 @@ pub async fn answer(
             if matches!(next, ConversationState::Awaiting(_)) {
                 nudge::schedule(conn, lead.id, cx.business, cx.now).await?;
             } else {
-                nudge::cancel(conn, lead.id, cx.now).await?;
+                leads::cancel_pending_nudge(conn, lead.id, cx.now).await?;
             }
             Ok(match next {
                 ConversationState::Completed => "conversation_completed",
@@ -84,7 +87,7 @@ pub async fn answer(
             .bind(cx.now)
             .execute(&mut *conn)
             .await?;
-            nudge::cancel(conn, lead.id, cx.now).await?;
+            leads::cancel_pending_nudge(conn, lead.id, cx.now).await?;
             to_caller(conn, cx, lead, "handoff", reply_key, reply).await?;
             if claim(conn, lead.id, "handoff_notified_at", cx).await? {
                 let body = owner_texts::handoff(

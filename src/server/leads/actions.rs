@@ -198,16 +198,7 @@ pub async fn set_automation(lead_id: &str, action: &str) -> Result<(), AppError>
     let mut tx = state.pool.begin().await?;
     let lead = lock_lead(&mut tx, &member, lead_id).await?;
     if pause {
-        sqlx::query(
-            "UPDATE leads SET automation_paused = true, automation_pause_reason = 'manual',
-                 updated_at = $2
-             WHERE id = $1 AND NOT automation_paused",
-        )
-        .bind(lead.id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        leads::cancel_pending_nudge(&mut tx, lead.id, now).await?;
+        leads::pause_automation(&mut tx, lead.id, "manual", now).await?;
     } else {
         sqlx::query(
             "UPDATE leads SET automation_paused = false, automation_pause_reason = NULL,

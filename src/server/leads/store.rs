@@ -207,3 +207,22 @@ pub async fn touch_outbound(
         .await?;
     Ok(())
 }
+
+/// Pauses automation with a reason (unless already paused) and cancels the pending nudge.
+pub async fn pause_automation(
+    conn: &mut PgConnection,
+    lead_id: Uuid,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE leads SET automation_paused = true, automation_pause_reason = $2, updated_at = $3
+         WHERE id = $1 AND NOT automation_paused",
+    )
+    .bind(lead_id)
+    .bind(reason)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    cancel_pending_nudge(conn, lead_id, now).await
+}
