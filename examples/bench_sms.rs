@@ -6,6 +6,9 @@
 //! Usage: bench_sms <base url> <auth token> <callers file: "caller to" per line> <clients>
 //!        <seconds> <warm-up seconds>
 
+#[path = "common/percentiles.rs"]
+mod percentiles;
+
 use std::{
     sync::{
         Arc,
@@ -65,11 +68,6 @@ async fn main() {
     let (mut latencies, errors, conversations) =
         run(&shared, clients, Duration::from_secs(seconds)).await;
     let elapsed = started.elapsed();
-    latencies.sort_unstable();
-    let pick = |q: f64| {
-        let i = ((latencies.len() as f64 * q).ceil() as usize).clamp(1, latencies.len()) - 1;
-        latencies[i].as_secs_f64() * 1000.0
-    };
     println!("| metric | value |\n|---|---|");
     println!(
         "| inbound texts | {} ({} non-200) |",
@@ -82,12 +80,7 @@ async fn main() {
         latencies.len() as f64 / elapsed.as_secs_f64()
     );
     println!("| conversations completed | {conversations} |");
-    if !latencies.is_empty() {
-        println!("| p50 | {:.2} ms |", pick(0.50));
-        println!("| p95 | {:.2} ms |", pick(0.95));
-        println!("| p99 | {:.2} ms |", pick(0.99));
-        println!("| max | {:.2} ms |", pick(1.0));
-    }
+    percentiles::print_rows(&mut latencies);
 }
 
 /// Runs `clients` senders for `duration`; returns the latencies of 200 answers, the number of

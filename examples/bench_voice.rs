@@ -4,6 +4,9 @@
 //!
 //! Usage: bench_voice <base url> <auth token> <numbers file> <rate/s> <seconds> <warm-up seconds>
 
+#[path = "common/percentiles.rs"]
+mod percentiles;
+
 use std::time::{Duration, Instant};
 
 use callbackcloser::server::webhooks::twilio::signature;
@@ -36,11 +39,6 @@ async fn main() {
     let started = Instant::now();
     let (mut latencies, errors) = run(&client, base, token, &numbers, rate, seconds, 1).await;
     let elapsed = started.elapsed();
-    latencies.sort_unstable();
-    let pick = |q: f64| {
-        let i = ((latencies.len() as f64 * q).ceil() as usize).clamp(1, latencies.len()) - 1;
-        latencies[i].as_secs_f64() * 1000.0
-    };
     println!("| metric | value |\n|---|---|");
     println!(
         "| requests | {} ({} non-200) |",
@@ -53,12 +51,7 @@ async fn main() {
         latencies.len() as f64 / elapsed.as_secs_f64()
     );
     println!("| tracking numbers | {} |", numbers.len());
-    if !latencies.is_empty() {
-        println!("| p50 | {:.2} ms |", pick(0.50));
-        println!("| p95 | {:.2} ms |", pick(0.95));
-        println!("| p99 | {:.2} ms |", pick(0.99));
-        println!("| max | {:.2} ms |", pick(1.0));
-    }
+    percentiles::print_rows(&mut latencies);
 }
 
 /// Sends `rate` requests per second for `seconds`; returns the latencies of 200 answers and
