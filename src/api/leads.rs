@@ -36,8 +36,12 @@ impl Checklist {
 pub struct LeadsOverview {
     pub leads: Vec<LeadSummary>,
     pub checklist: Checklist,
-    /// Texting problems the owner must act on (web.md §5).
+    /// Texting problems the owner must act on (web.md §5), and the 80 % usage notice.
     pub banners: Vec<String>,
+    /// The automation status message (billing.md §9.2) unless it is plain "Automation is
+    /// active." (web.md §5), and whether it says "paused".
+    pub automation: Option<String>,
+    pub automation_paused: bool,
 }
 
 /// `Waiting: service`, `Completed`, … (web.md §6.2).
@@ -101,12 +105,18 @@ pub async fn get_leads_overview() -> Result<LeadsOverview, AppError> {
     .fetch_one(pool)
     .await?;
     let health = crate::server::messaging::health::texting_health(pool, member.business_id).await?;
+    let automation =
+        crate::server::billing::overview::automation_status(&state(), member.business_id).await?;
+    let mut banners = crate::domain::messaging_banners::banners(&health);
+    banners.extend(automation.usage.warning());
     Ok(LeadsOverview {
         leads,
         checklist: Checklist {
             has_active_plan,
             has_number,
         },
-        banners: crate::domain::messaging_banners::banners(&health),
+        banners,
+        automation: Some(automation.message()).filter(|m| m != "Automation is active."),
+        automation_paused: automation.is_paused(),
     })
 }

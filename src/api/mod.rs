@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod auth;
+pub mod billing;
 pub mod error;
 pub mod forms;
 pub mod lead_actions;

@@ -18,6 +18,7 @@ use crate::{
 use pages::{
     account::AccountPage,
     auth::{ResetPasswordPage, SignInPage, SignOutPage, SignUpPage},
+    billing::BillingPage,
     forbidden::Forbidden,
     leads::LeadsPage,
     not_found::NotFound,
@@ -129,6 +130,7 @@ fn Pages() -> impl IntoView {
                 <Route path=path!("/app/leads") view=LeadsPage ssr=SsrMode::InOrder />
                 <Route path=path!("/app/account") view=AccountPage ssr=SsrMode::InOrder />
                 <Route path=path!("/app/numbers") view=NumbersPage ssr=SsrMode::InOrder />
+                <Route path=path!("/app/billing") view=BillingPage ssr=SsrMode::InOrder />
                 <Route path=path!("/app/settings") view=SettingsPage ssr=SsrMode::InOrder />
                 <Route path=path!("/app/team") view=TeamPage ssr=SsrMode::InOrder />
                 <Route path=path!("/reset-password") view=ResetPasswordPage ssr=SsrMode::InOrder />

@@ -1,6 +1,7 @@
 //! Pure product rules: no IO, no clock reads, no randomness. Compiled into both builds, so the
 //! browser can share validation with the server. Each module is unit-tested exhaustively.
 
+pub mod billing;
 pub mod call_events;
 pub mod client_ip;
 pub mod conversation_texts;

@@ -1,22 +1,35 @@
-//! Demo mode (operations.md §3.3): Twilio is replaced by the in-process simulator, reached over
-//! loopback by the same client production uses; signature validation stays on with a demo
-//! auth token generated at startup.
+//! Demo mode (operations.md §3.3): Twilio and Stripe are replaced by the in-process simulators,
+//! reached over loopback by the same clients production uses; signature validation stays on
+//! with credentials generated at startup.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use rand::RngCore as _;
 
 use super::{
     config::{Config, Secret},
-    simulators::twilio::FakeTwilio,
+    simulators::{
+        stripe::{Delivery, FakeStripe},
+        twilio::FakeTwilio,
+    },
 };
 
-/// Starts the simulated services and points the configuration at them. Returns the simulator
-/// so the caller can keep it alive.
-pub async fn start_simulators(config: &mut Config) -> FakeTwilio {
+/// The running simulators; dropping them does not stop them, keeping them documents intent.
+pub struct Simulators {
+    pub twilio: FakeTwilio,
+    pub stripe: FakeStripe,
+}
+
+fn random_hex() -> String {
     let mut bytes = [0u8; 16];
     rand::rng().fill_bytes(&mut bytes);
-    let account_sid = format!("AC{}", hex::encode(bytes));
-    rand::rng().fill_bytes(&mut bytes);
-    let auth_token = hex::encode(bytes);
+    hex::encode(bytes)
+}
+
+/// Starts the simulated services and points the configuration at them.
+pub async fn start_simulators(config: &mut Config) -> Simulators {
+    let account_sid = format!("AC{}", random_hex());
+    let auth_token = random_hex();
     let twilio = FakeTwilio::new(&account_sid, &auth_token);
     let base = twilio.spawn().await;
     config.twilio.account_sid = Some(account_sid);
@@ -25,6 +38,41 @@ pub async fn start_simulators(config: &mut Config) -> FakeTwilio {
     config.twilio.api_base = base.clone();
     config.twilio.messaging_api_base = base.clone();
     config.twilio.validate_signature = true;
-    tracing::info!(twilio = %base, "demo mode: Twilio is simulated in-process; nothing reaches a real phone");
-    twilio
+    let stripe = start_stripe(config).await;
+    tracing::info!(twilio = %base, stripe = %config.stripe.api_base, "demo mode: Twilio and Stripe are simulated in-process; nothing reaches a real phone or card");
+    Simulators { twilio, stripe }
+}
+
+/// Checkout completes at once and the simulator posts the signed event to this server.
+async fn start_stripe(config: &mut Config) -> FakeStripe {
+    let secret_key = format!("sk_test_demo_{}", random_hex());
+    let webhook_secret = format!("whsec_demo_{}", random_hex());
+    let stripe = FakeStripe::new(&secret_key);
+    config.stripe.api_base = stripe.spawn().await;
+    config.stripe.secret_key = Some(Secret::new(secret_key));
+    config.stripe.webhook_secrets = vec![Secret::new(webhook_secret.clone())];
+    if config.stripe.price_starter.is_empty() {
+        config.stripe.price_starter = vec!["price_demo_starter".to_owned()];
+    }
+    if config.stripe.price_pro.is_empty() {
+        config.stripe.price_pro = vec!["price_demo_pro".to_owned()];
+    }
+    {
+        let mut state = stripe.state();
+        state.instant = true;
+        state.deliver_to = Some(Delivery {
+            url: format!("http://{}/api/stripe/webhook", loopback(config.site_addr)),
+            secret: webhook_secret,
+        });
+    }
+    stripe
+}
+
+/// The address this server answers on, reachable from inside the process.
+fn loopback(addr: SocketAddr) -> SocketAddr {
+    if addr.ip().is_unspecified() {
+        SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), addr.port())
+    } else {
+        addr
+    }
 }

@@ -51,6 +51,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/health", get(health))
         .route("/metrics", get(metrics))
         .merge(webhooks::twilio::routes())
+        .merge(webhooks::stripe::routes())
         .nest_service(
             &format!("/{}", state.leptos_options.site_pkg_dir),
             ServeDir::new(pkg).precompressed_br().precompressed_gzip(),

@@ -18,7 +18,7 @@ const DRAIN_NOTICE: Duration = Duration::from_secs(2);
 /// Every job kind this build can run.
 pub fn job_registry(state: &AppState) -> Registry {
     let (deleting, finalizing) = (state.clone(), state.clone());
-    let (sending, nudging) = (state.clone(), state.clone());
+    let (sending, nudging, billing) = (state.clone(), state.clone(), state.clone());
     maintenance::register(Registry::new(), state.pool.clone(), state.clock.clone())
         .register(JobKind::DeleteBusiness, move |job: ClaimedJob| {
             let state = deleting.clone();
@@ -35,6 +35,10 @@ pub fn job_registry(state: &AppState) -> Registry {
         .register(JobKind::StallNudge, move |job: ClaimedJob| {
             let state = nudging.clone();
             async move { crate::server::conversation::nudge::run(&state, &job).await }
+        })
+        .register(JobKind::ProcessStripeEvent, move |job: ClaimedJob| {
+            let state = billing.clone();
+            async move { crate::server::billing::stripe_inbox::run(&state, &job).await }
         })
 }
 

@@ -10,7 +10,7 @@ use super::{
     clock::SharedClock,
     config::Config,
     http::security_headers::SecurityPolicy,
-    integrations::twilio::TwilioClient,
+    integrations::{stripe::StripeClient, twilio::TwilioClient},
     observability::{Alerts, Metrics, alerts::Dispatcher},
     shutdown::Draining,
     webhooks::twilio::lines::{self, LineCache},
@@ -27,6 +27,7 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub security: Arc<SecurityPolicy>,
     pub twilio: TwilioClient,
+    pub stripe: StripeClient,
     pub draining: Draining,
     /// `locked_by` of this process's job claims and `instance` in alerts.
     pub instance_id: Arc<str>,
@@ -62,6 +63,7 @@ impl AppState {
         Self {
             pool,
             twilio: TwilioClient::new(&config),
+            stripe: StripeClient::new(&config),
             config: Arc::new(config),
             clock,
             leptos_options,

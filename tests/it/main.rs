@@ -3,6 +3,11 @@
 
 mod account;
 mod auth;
+mod billing_checkout;
+mod billing_gating;
+mod billing_interop;
+mod billing_support;
+mod billing_webhook;
 mod cli;
 mod http_pages;
 mod http_platform;

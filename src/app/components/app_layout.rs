@@ -10,9 +10,10 @@ use crate::{
 };
 
 /// Pages in the navigation, with whether agents see them.
-const NAV: [(&str, &str, bool); 6] = [
+const NAV: [(&str, &str, bool); 7] = [
     ("/app/leads", "Leads", true),
     ("/app/numbers", "Numbers", true),
+    ("/app/billing", "Billing", false),
     ("/app/settings", "Settings", false),
     ("/app/team", "Team", false),
     ("/app/account", "Account", true),

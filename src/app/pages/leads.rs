@@ -20,6 +20,7 @@ pub fn LeadsPage() -> impl IntoView {
                 {move || {
                     overview.get().map(|result| match result {
                         Ok(overview) => view! {
+                            <AutomationBanner message=overview.automation paused=overview.automation_paused />
                             <Banners banners=overview.banners />
                             <GettingStarted checklist=overview.checklist />
                             <LeadList leads=overview.leads />
@@ -31,6 +32,24 @@ pub fn LeadsPage() -> impl IntoView {
             </Suspense>
         </AppLayout>
     }
+}
+
+/// The automation status (billing.md §9.2) when it says more than "active": a warning while
+/// paused, a quiet line about blocked leads otherwise.
+#[component]
+fn AutomationBanner(message: Option<String>, paused: bool) -> impl IntoView {
+    let message = message?;
+    let class = if paused {
+        "mt-4 rounded-xl border border-amber-300 bg-amber-50 p-4 text-amber-900"
+    } else {
+        "mt-4 text-sm text-slate-700"
+    };
+    Some(view! {
+        <p role="status" class=class data-testid="automation-status">
+            {message}
+            {paused.then(|| view! { " " <a href="/app/billing" class="font-semibold underline">"Billing"</a> })}
+        </p>
+    })
 }
 
 #[component]

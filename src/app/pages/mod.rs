@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod auth;
+pub mod billing;
 pub mod forbidden;
 pub mod leads;
 pub mod not_found;

@@ -7,7 +7,10 @@ use axum::{
 };
 use serde::Deserialize;
 
-use crate::server::auth::{AuthSession, User};
+use crate::{
+    domain::billing::Tier,
+    server::auth::{AuthSession, User},
+};
 
 #[derive(Debug, Deserialize)]
 pub struct BuyQuery {
@@ -16,11 +19,7 @@ pub struct BuyQuery {
 
 /// `starter` or `pro` after trimming and lower-casing; anything else is ignored.
 pub fn plan_of(raw: Option<&str>) -> Option<&'static str> {
-    match raw.map(|p| p.trim().to_ascii_lowercase()).as_deref() {
-        Some("starter") => Some("starter"),
-        Some("pro") => Some("pro"),
-        _ => None,
-    }
+    raw.and_then(Tier::from_key).map(Tier::key)
 }
 
 /// Where `/buy` sends this visitor.

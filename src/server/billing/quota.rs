@@ -7,13 +7,8 @@ use chrono_tz::Tz;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+pub use crate::domain::billing::Tier;
 use crate::server::config::{Config, PlanConfig};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Tier {
-    Starter,
-    Pro,
-}
 
 /// The tier of an `ACTIVE` subscription. A price the configuration does not list counts as
 /// Starter; `true` says so, for the `billing.unknown_price` alert.

@@ -81,8 +81,37 @@ pub async fn run(state: &AppState, job: &ClaimedJob) -> Result<(), JobError> {
     let business_id = job
         .business_id
         .ok_or_else(|| JobError::Permanent("delete_business job without a business".into()))?;
+    cancel_subscription(state, business_id).await?;
     release_numbers(state, business_id).await?;
     delete_recordings(state, business_id).await
+}
+
+/// A live subscription is canceled at Stripe so the deleted business is not charged again.
+async fn cancel_subscription(state: &AppState, business_id: Uuid) -> Result<(), JobError> {
+    let live: Option<String> = sqlx::query_scalar(
+        "SELECT stripe_subscription_id FROM businesses
+         WHERE id = $1 AND subscription_status IN ('ACTIVE', 'PAST_DUE')",
+    )
+    .bind(business_id)
+    .fetch_optional(&state.pool)
+    .await?
+    .flatten();
+    let Some(subscription) = live else {
+        return Ok(());
+    };
+    state
+        .stripe
+        .cancel_subscription(&subscription)
+        .await
+        .map_err(|err| JobError::Retryable(format!("canceling {subscription}: {err}")))?;
+    sqlx::query(
+        "UPDATE businesses SET subscription_status = 'CANCELED', subscription_synced_at = $2 WHERE id = $1",
+    )
+    .bind(business_id)
+    .bind(state.clock.now())
+    .execute(&state.pool)
+    .await?;
+    Ok(())
 }
 
 async fn release_numbers(state: &AppState, business_id: Uuid) -> Result<(), JobError> {

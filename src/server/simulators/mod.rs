@@ -3,4 +3,5 @@
 //! demo mode uses them in place of Twilio and Stripe.
 
 pub mod alert_sink;
+pub mod stripe;
 pub mod twilio;

@@ -2,11 +2,11 @@
 //! content type, strict parsing, authentication with the shared unauthorized limiter, and the
 //! authorized-traffic count that is observed but never refused.
 
-use std::{net::SocketAddr, time::Instant};
+use std::time::Instant;
 
 use axum::{
     body::{Body, to_bytes},
-    extract::{ConnectInfo, Request},
+    extract::Request,
     http::{HeaderMap, StatusCode, header},
     response::Response,
 };
@@ -131,7 +131,7 @@ pub async fn accept(
             "reject_415",
         ));
     }
-    let client = client_key(state, &parts.headers, parts.extensions.get());
+    let client = crate::server::webhooks::client_key(state, &parts.headers, parts.extensions.get());
     // 3. Parse; a malformed body counts as unauthorized.
     let Ok(form) = TwilioForm::parse(&bytes) else {
         return Err(
@@ -198,20 +198,6 @@ fn is_form(headers: &HeaderMap) -> bool {
                 .trim()
                 .eq_ignore_ascii_case("application/x-www-form-urlencoded")
         })
-}
-
-fn client_key(
-    state: &AppState,
-    headers: &HeaderMap,
-    peer: Option<&ConnectInfo<SocketAddr>>,
-) -> String {
-    let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
-    crate::domain::client_ip::client_ip(
-        peer.map(|info| info.0.ip()),
-        forwarded,
-        state.config.rate_limits.trusted_proxy_hops,
-    )
-    .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
 }
 
 /// Counts an unauthorized request; `Some(429)` once the client is over the limit, `None` for

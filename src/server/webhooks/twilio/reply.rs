@@ -18,26 +18,11 @@ pub fn twiml(xml: String) -> Response {
     ([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], xml).into_response()
 }
 
-pub fn error(status: StatusCode, message: &str) -> Response {
-    (status, Json(json!({ "error": message }))).into_response()
-}
+pub use crate::server::webhooks::json_reply::error;
 
-/// 429 from the unauthorized limiter, with the four rate-limit headers (§4).
+/// 429 from the unauthorized limiter (§4).
 pub fn too_many(decision: &Decision) -> Response {
-    let mut response = error(
-        StatusCode::TOO_MANY_REQUESTS,
-        "Too many unauthorized requests",
-    );
-    let headers = response.headers_mut();
-    for (name, value) in [
-        ("retry-after", decision.retry_after),
-        ("x-ratelimit-limit", decision.limit),
-        ("x-ratelimit-remaining", decision.remaining),
-        ("x-ratelimit-reset", decision.reset_epoch),
-    ] {
-        headers.insert(name, HeaderValue::from(value));
-    }
-    response
+    crate::server::webhooks::json_reply::too_many(decision, "Too many unauthorized requests")
 }
 
 /// 503 that Twilio retries (the URL's fragment asks it to): the state was not recorded.
