@@ -495,3 +495,46 @@ async fn buy_links_land_where_each_visitor_belongs(pool: PgPool) {
         "/app/billing?plan=pro"
     );
 }
+
+#[sqlx::test]
+async fn deleting_the_business_cancels_its_live_subscription(pool: PgPool) {
+    let b = billing(pool.clone(), &[]).await;
+    let (mut visitor, business) = owner_of(&b, &pool).await;
+    b.fake.insert_subscription(subscription(
+        "sub_A",
+        business,
+        "cus_A",
+        "price_starter",
+        "active",
+    ));
+    set_business(
+        &pool,
+        business,
+        "subscription_status = 'ACTIVE', stripe_customer_id = 'cus_A', stripe_subscription_id = 'sub_A'",
+    )
+    .await;
+    let reply = visitor
+        .call(
+            "/api/app/business/delete",
+            &[("confirm_name", "Acme Plumbing")],
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    // Stripe is down at first: the job retries, nothing is lost.
+    b.fake.state().down = true;
+    crate::webhook_support::run_jobs(&b.hooks).await;
+    assert_eq!(b.fake.state().subscriptions["sub_A"].status, "active");
+    b.fake.state().down = false;
+    b.hooks.clock.advance(chrono::Duration::minutes(6));
+    crate::webhook_support::run_jobs(&b.hooks).await;
+    assert_eq!(b.fake.state().subscriptions["sub_A"].status, "canceled");
+    assert_eq!(billing_state(&pool, business).await.0, "CANCELED");
+    let cancels = b
+        .fake
+        .state()
+        .requests
+        .iter()
+        .filter(|r| r.method == "DELETE" && r.path == "/v1/subscriptions/sub_A")
+        .count();
+    assert_eq!(cancels, 2, "one refused while down, one applied");
+}
