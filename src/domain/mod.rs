@@ -9,6 +9,8 @@ pub mod csrf;
 pub mod email;
 pub mod gsm7;
 pub mod lead_conversation;
+pub mod lead_filters;
+pub mod lead_words;
 pub mod message_status;
 pub mod messaging_banners;
 pub mod missed_call_rule;

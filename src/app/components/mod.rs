@@ -1,5 +1,6 @@
 //! Small reusable views.
 
 pub mod app_layout;
+pub mod auto_refresh;
 pub mod form;
 pub mod layout;

@@ -27,20 +27,20 @@ pub const REPLY_MAX_CHARS: usize = 1600;
 const STOP_LINE: &str = " Reply STOP to opt out.";
 
 #[derive(Clone, Debug, sqlx::FromRow)]
-struct ActionLead {
-    id: Uuid,
-    business_id: Uuid,
-    phone_number_id: Uuid,
-    sending_number_id: Option<Uuid>,
-    caller_e164: String,
-    source: String,
-    status: String,
-    conversation_state: String,
-    unreachable_code: Option<String>,
+pub(super) struct ActionLead {
+    pub(super) id: Uuid,
+    pub(super) business_id: Uuid,
+    pub(super) phone_number_id: Uuid,
+    pub(super) sending_number_id: Option<Uuid>,
+    pub(super) caller_e164: String,
+    pub(super) source: String,
+    pub(super) status: String,
+    pub(super) conversation_state: String,
+    pub(super) unreachable_code: Option<String>,
 }
 
 /// The member's lead, locked; another business's id is "not found" (no side effect).
-async fn lock_lead(
+pub(super) async fn lock_lead(
     conn: &mut PgConnection,
     member: &Member,
     lead_id: Uuid,
@@ -57,7 +57,7 @@ async fn lock_lead(
     .ok_or_else(|| AppError::not_found("Lead not found"))
 }
 
-fn parse_id(raw: &str) -> Result<Uuid, AppError> {
+pub(super) fn parse_id(raw: &str) -> Result<Uuid, AppError> {
     Uuid::parse_str(raw.trim()).map_err(|_| AppError::not_found("Lead not found"))
 }
 

@@ -2,5 +2,8 @@
 //! conversation.
 
 pub mod actions;
+pub mod detail;
+pub mod list;
 pub mod start_gates;
+pub mod status;
 pub mod store;
