@@ -85,6 +85,16 @@ pub struct LeadPage {
 pub async fn get_lead_page(id: String) -> Result<LeadPage, AppError> {
     use crate::server::auth::viewer::{require_member, state};
     let member = require_member().await?;
-    let lead_id = Uuid::parse_str(id.trim()).map_err(|_| AppError::not_found("Lead not found"))?;
-    crate::server::leads::detail::load(&state(), &member, lead_id).await
+    let found = match Uuid::parse_str(id.trim()) {
+        Ok(lead_id) => crate::server::leads::detail::load(&state(), &member, lead_id).await,
+        Err(_) => Err(AppError::not_found("Lead not found")),
+    };
+    // The page itself answers 404 for a lead of another business (or no lead at all).
+    if let Err(err) = &found
+        && let Some(response) = use_context::<leptos_axum::ResponseOptions>()
+        && let Ok(status) = axum::http::StatusCode::from_u16(err.status())
+    {
+        response.set_status(status);
+    }
+    found
 }

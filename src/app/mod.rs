@@ -129,7 +129,7 @@ fn Pages() -> impl IntoView {
                 <Route path=path!("/sign-out") view=SignOutPage ssr=SsrMode::InOrder />
                 <Route path=path!("/app/onboarding") view=OnboardingPage ssr=SsrMode::InOrder />
                 <Route path=path!("/app/leads") view=LeadsPage ssr=SsrMode::InOrder />
-                <Route path=path!("/app/leads/:id") view=LeadPage ssr=SsrMode::InOrder />
+                <Route path=path!("/app/leads/:id") view=LeadPage ssr=SsrMode::Async />
                 <Route path=path!("/app/account") view=AccountPage ssr=SsrMode::InOrder />
                 <Route path=path!("/app/numbers") view=NumbersPage ssr=SsrMode::InOrder />
                 <Route path=path!("/app/billing") view=BillingPage ssr=SsrMode::InOrder />

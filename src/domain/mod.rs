@@ -6,6 +6,7 @@ pub mod call_events;
 pub mod client_ip;
 pub mod conversation_texts;
 pub mod csrf;
+pub mod csv;
 pub mod email;
 pub mod gsm7;
 pub mod lead_conversation;

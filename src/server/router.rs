@@ -6,7 +6,10 @@ use axum::{
 };
 use leptos_axum::{LeptosRoutes as _, generate_route_list};
 use tower_http::{
-    compression::CompressionLayer,
+    compression::{
+        CompressionLayer,
+        predicate::{DefaultPredicate, NotForContentType, Predicate as _},
+    },
     services::{ServeDir, ServeFile},
 };
 
@@ -22,6 +25,7 @@ use super::{
         metrics::metrics,
         security_headers::security_headers,
     },
+    leads::{export::export, recording::recording},
     state::AppState,
     team::accept::accept,
     webhooks,
@@ -35,6 +39,8 @@ pub fn router(state: AppState) -> Router {
     let browser = Router::new()
         .route("/buy", get(buy))
         .route("/app/team/accept", get(accept))
+        .route("/api/leads/{id}/recording", get(recording))
+        .route("/app/leads/export.csv", get(export))
         .leptos_routes(&state, pages, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn(gate))
@@ -78,5 +84,9 @@ pub fn with_middleware(app: Router, state: &AppState) -> Router {
             state.security.clone(),
             security_headers,
         ))
-        .layer(CompressionLayer::new())
+        // Audio is already compressed, and a compressed 206 would not match its Content-Range.
+        .layer(
+            CompressionLayer::new()
+                .compress_when(DefaultPredicate::new().and(NotForContentType::const_new("audio/"))),
+        )
 }

@@ -9,6 +9,7 @@ mod billing_interop;
 mod billing_support;
 mod billing_webhook;
 mod cli;
+mod dashboard;
 mod http_pages;
 mod http_platform;
 mod isolation;

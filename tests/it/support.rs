@@ -85,6 +85,8 @@ pub struct Reply {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: String,
+    /// The body exactly as received (binary bodies, byte counts).
+    pub bytes: axum::body::Bytes,
 }
 
 impl Reply {
@@ -130,7 +132,7 @@ pub async fn send(app: &Router, request: Request<Body>) -> Reply {
         .await
         .expect("body")
         .to_bytes();
-    let raw = String::from_utf8_lossy(&bytes);
+    let raw = String::from_utf8_lossy(&bytes).into_owned();
     let is_html = headers
         .get("content-type")
         .and_then(|v| v.to_str().ok())
@@ -138,11 +140,8 @@ pub async fn send(app: &Router, request: Request<Body>) -> Reply {
     Reply {
         status,
         headers,
-        body: if is_html {
-            without_markers(&raw)
-        } else {
-            raw.into_owned()
-        },
+        body: if is_html { without_markers(&raw) } else { raw },
+        bytes,
     }
 }
 

@@ -3,7 +3,9 @@
 
 pub mod actions;
 pub mod detail;
+pub mod export;
 pub mod list;
+pub mod recording;
 pub mod start_gates;
 pub mod status;
 pub mod store;

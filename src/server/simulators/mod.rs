@@ -5,3 +5,4 @@
 pub mod alert_sink;
 pub mod stripe;
 pub mod twilio;
+pub mod twilio_media;

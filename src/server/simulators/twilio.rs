@@ -55,6 +55,8 @@ pub struct FakeTwilioState {
     pub messaging_service: BTreeSet<String>,
     /// Recording SIDs that exist (deleting others answers 404).
     pub recordings: BTreeSet<String>,
+    /// Audio served for `GET …/Recordings/<sid>.mp3`.
+    pub recording_audio: BTreeMap<String, Vec<u8>>,
     /// Buying one of these fails with 21422 (taken meanwhile).
     pub unavailable: HashSet<String>,
     /// What a search offers; generated from the area code when `None`.
@@ -110,7 +112,7 @@ impl FakeTwilio {
             )
             .route(
                 &format!("{account}/Recordings/{{file}}"),
-                axum::routing::delete(delete_recording),
+                axum::routing::delete(delete_recording).get(super::twilio_media::recording),
             )
             .route(
                 &format!("{account}/Messages.json"),

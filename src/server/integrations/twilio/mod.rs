@@ -4,6 +4,7 @@
 
 pub mod messages;
 pub mod numbers;
+pub mod recordings;
 
 use std::time::Duration;
 
@@ -84,6 +85,8 @@ struct ErrorBody {
 #[derive(Clone)]
 pub struct TwilioClient {
     http: reqwest::Client,
+    /// Recording audio: no overall deadline.
+    streaming: reqwest::Client,
     api_base: String,
     messaging_api_base: String,
     credentials: Option<(String, Secret)>,
@@ -111,6 +114,7 @@ impl TwilioClient {
                 .timeout(Duration::from_secs(15))
                 .build()
                 .unwrap_or_default(),
+            streaming: recordings::streaming_client(),
             api_base: twilio.api_base.clone(),
             messaging_api_base: twilio.messaging_api_base.clone(),
             credentials,
