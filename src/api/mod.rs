@@ -6,6 +6,7 @@ pub mod auth;
 pub mod billing;
 pub mod error;
 pub mod forms;
+pub mod insights;
 pub mod lead_actions;
 pub mod lead_page;
 pub mod leads;

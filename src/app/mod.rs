@@ -20,6 +20,7 @@ use pages::{
     auth::{ResetPasswordPage, SignInPage, SignOutPage, SignUpPage},
     billing::BillingPage,
     forbidden::Forbidden,
+    insights::InsightsPage,
     lead::LeadPage,
     leads::LeadsPage,
     not_found::NotFound,
@@ -133,6 +134,7 @@ fn Pages() -> impl IntoView {
                 <Route path=path!("/app/account") view=AccountPage ssr=SsrMode::InOrder />
                 <Route path=path!("/app/numbers") view=NumbersPage ssr=SsrMode::InOrder />
                 <Route path=path!("/app/billing") view=BillingPage ssr=SsrMode::InOrder />
+                <Route path=path!("/app/insights") view=InsightsPage ssr=SsrMode::InOrder />
                 <Route path=path!("/app/settings") view=SettingsPage ssr=SsrMode::InOrder />
                 <Route path=path!("/app/team") view=TeamPage ssr=SsrMode::InOrder />
                 <Route path=path!("/reset-password") view=ResetPasswordPage ssr=SsrMode::InOrder />

@@ -16,6 +16,7 @@ pub mod db;
 pub mod demo;
 pub mod errors;
 pub mod http;
+pub mod insights;
 pub mod integrations;
 pub mod jobs;
 pub mod leads;

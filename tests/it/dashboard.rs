@@ -509,3 +509,74 @@ async fn the_csv_export_is_filtered_quoted_and_formula_safe(pool: PgPool) {
             .starts_with("/sign-in?next=")
     );
 }
+
+#[sqlx::test]
+async fn insights_count_the_days_calls_texts_and_results(pool: PgPool) {
+    let mut d = desk(&pool).await;
+    let insert_call = |sid: &'static str, outcome: &'static str, reason: Option<&'static str>| {
+        let pool = pool.clone();
+        let (business, number) = (d.business, d.number);
+        async move {
+            sqlx::query(
+                "INSERT INTO calls (call_sid, business_id, phone_number_id, from_e164, from_raw, to_e164,
+                                    caller_kind, outcome, missed_reason)
+                 VALUES ($1, $2, $3, '+15125550100', '+15125550100', $4, 'external', $5, $6)",
+            )
+            .bind(sid)
+            .bind(business)
+            .bind(number)
+            .bind(TRACKING)
+            .bind(outcome)
+            .bind(reason)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+    };
+    insert_call("CA1", "answered", None).await;
+    insert_call("CA2", "missed", Some("no_answer")).await;
+    insert_call("CA3", "missed", Some("busy")).await;
+    insert_call("CA4", "moved", None).await;
+    let id: Uuid = sqlx::query_scalar(
+        "INSERT INTO leads (business_id, phone_number_id, caller_e164, source, last_activity_at, status, booked_at)
+         VALUES ($1, $2, '+15125550100', 'call', now(), 'BOOKED', now()) RETURNING id",
+    )
+    .bind(d.business)
+    .bind(d.number)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO messages (business_id, lead_id, direction, participant, kind, body, status, sent_at, created_at)
+         VALUES ($1, $2, 'outbound', 'lead', 'intro', 'Hi', 'delivered', now(), now() - interval '1 minute'),
+                ($1, $2, 'inbound', 'lead', 'inbound', 'Leak', 'received', NULL, now())",
+    )
+    .bind(d.business)
+    .bind(id)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let page = d.owner.get("/app/insights?range=7").await;
+    assert_eq!(page.status, 200);
+    let total = |label: &str| {
+        page.body
+            .split(&format!("data-total=\"{label}\""))
+            .nth(1)
+            .and_then(|rest| rest.split('>').nth(1))
+            .and_then(|rest| rest.split('<').next())
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(total("Calls"), "3", "moved calls are not counted");
+    assert_eq!(total("Answer rate"), "33%");
+    assert_eq!(total("Text-backs"), "1");
+    assert_eq!(total("Booked"), "1");
+    assert!(page.body.contains("no answer: 1"));
+    assert!(page.body.contains("busy: 1"));
+    assert!(page.body.contains("<svg"));
+    assert!(
+        page.body
+            .contains("3 calls over 7 days, 1 answered and 2 missed")
+    );
+    assert!(page.body.contains("By tracking number"));
+}

@@ -10,8 +10,9 @@ use crate::{
 };
 
 /// Pages in the navigation, with whether agents see them.
-const NAV: [(&str, &str, bool); 7] = [
+const NAV: [(&str, &str, bool); 8] = [
     ("/app/leads", "Leads", true),
+    ("/app/insights", "Insights", true),
     ("/app/numbers", "Numbers", true),
     ("/app/billing", "Billing", false),
     ("/app/settings", "Settings", false),

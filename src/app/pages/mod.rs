@@ -4,6 +4,7 @@ pub mod account;
 pub mod auth;
 pub mod billing;
 pub mod forbidden;
+pub mod insights;
 pub mod lead;
 pub mod leads;
 pub mod not_found;
