@@ -7,7 +7,9 @@
 #  2. sms: SMS_CLIENTS (default 6) senders each answering a seeded lead's five qualification
 #     steps, for SMS_SECONDS (default 30) after 5 s (closed loop: sustained throughput + p99);
 #  3. pgbench: the same writes per text (tools/bench/sms_step.sql) with as many clients for as
-#     long: the database's own ceiling, and the app's share of it.
+#     long: the database's own ceiling, and the app's share of it;
+#  4. list: the lead list page of one business with 100 000 leads and 300 000 messages, as its
+#     signed-in owner: each view of web.md §6.2, LIST_REQUESTS (default 200) times one by one.
 # The worker runs and sends every text to the stateful Twilio fake (examples/fake_twilio.rs),
 # as in production. Prints Markdown to target-bench.md; the figures are kept in
 # docs/performance.md.
@@ -19,13 +21,14 @@ WARMUP="${WARMUP:-10}"
 SMS_CLIENTS="${SMS_CLIENTS:-6}"
 SMS_SECONDS="${SMS_SECONDS:-30}"
 SMS_WARMUP="${SMS_WARMUP:-5}"
+LIST_REQUESTS="${LIST_REQUESTS:-200}"
 REPORT="$ROOT/target-bench.md"
 
 ensure_rust_tools
 ensure_postgres_binaries
 
 say "Release build of the server and the load generator"
-cargo build --release --features ssr --bin callbackcloser --example bench_voice --example bench_sms --example fake_twilio
+cargo build --release --features ssr --bin callbackcloser --example bench_voice --example bench_sms --example bench_list --example fake_twilio
 
 WORK="$(mktemp -d /tmp/callbackcloser-bench-XXXXXX)"
 chmod 755 "$WORK"
@@ -93,6 +96,47 @@ APP_ENV=development LEPTOS_SITE_ADDR="127.0.0.1:$port" PUBLIC_BASE_URL="$base" \
 SERVER_PID=$!
 wait_for_http "$base/api/health" 60 || { cat "$WORK/server.log"; die "server did not start"; }
 
+say "Lead list: one business with 100 000 leads and 300 000 messages"
+owner_email="bench-owner@callbackcloser.test"
+"$CARGO_TARGET_DIR/release/examples/bench_list" setup "$base" "$owner_email"
+psql_url "$DATABASE_URL" "
+WITH owner AS (SELECT m.business_id AS id FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.email = '$owner_email')
+INSERT INTO phone_numbers (business_id, e164, twilio_sid, forwarding_number, label)
+    SELECT owner.id, '+1737' || lpad((3000000 + g)::text, 7, '0'), 'PNlist' || g, '+15125550142', 'Line ' || g
+    FROM owner, generate_series(1, 4) g;
+WITH owner AS (SELECT m.business_id AS id FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.email = '$owner_email'),
+     nums AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k FROM phone_numbers WHERE business_id = (SELECT id FROM owner))
+INSERT INTO leads (business_id, phone_number_id, sending_number_id, caller_e164, source, status,
+                   conversation_state, contact_name, service, billing_required, billing_block_reason,
+                   automation_paused, automation_pause_reason, unreachable_code, last_activity_at, created_at)
+    SELECT (SELECT id FROM owner), n.id, n.id, '+1512' || lpad((5000000 + g)::text, 7, '0'),
+           CASE WHEN g % 10 = 0 THEN 'sms' ELSE 'call' END,
+           (ARRAY['NEW', 'QUALIFIED', 'CONTACTED', 'BOOKED', 'LOST'])[1 + g % 5],
+           CASE WHEN g % 3 = 0 THEN 'COMPLETED' ELSE 'AWAITING_SERVICE' END,
+           CASE WHEN g % 3 = 0 THEN (ARRAY['Pat Morgan', 'Sam Lee', 'Alex Kim', 'Jo Diaz'])[1 + g % 4] || ' ' || g END,
+           CASE WHEN g % 3 = 0 THEN 'Repair' END,
+           g % 50 = 0, CASE WHEN g % 50 = 0 THEN 'quota_reached' END,
+           g % 40 = 0, CASE WHEN g % 40 = 0 THEN 'manual' END,
+           CASE WHEN g % 200 = 0 THEN '21614' END,
+           now() - (g || ' minutes')::interval, now() - (g || ' minutes')::interval
+    FROM generate_series(1, 100000) g JOIN nums n ON n.k = g % 4;
+INSERT INTO sms_consent (business_id, phone_e164, opted_out, opted_out_at, last_keyword)
+    SELECT business_id, caller_e164, true, now(), 'STOP' FROM leads
+    WHERE business_id = (SELECT business_id FROM phone_numbers WHERE twilio_sid = 'PNlist1') AND right(caller_e164, 3) = '777';
+INSERT INTO messages (business_id, lead_id, direction, participant, kind, body, status, created_at)
+    SELECT l.business_id, l.id, d.direction, 'lead', d.kind, d.body, d.status, l.created_at + d.offs
+    FROM leads l JOIN phone_numbers n ON n.id = l.phone_number_id AND n.twilio_sid LIKE 'PNlist%',
+    (VALUES ('outbound', 'intro', 'Hi, this is Bench Plumbing', 'delivered', interval '5 seconds'),
+            ('inbound', 'inbound', 'Leaking pipe', 'received', interval '2 minutes'),
+            ('outbound', 'prompt', 'How urgent is it?', 'delivered', interval '2 minutes 2 seconds')) AS d(direction, kind, body, status, offs);" >/dev/null
+psql_url "$DATABASE_URL" "VACUUM ANALYZE" >/dev/null
+{
+    echo "## Lead list page (100 000 leads in one business; client-side time on loopback, $LIST_REQUESTS requests per view)"
+    echo
+    "$CARGO_TARGET_DIR/release/examples/bench_list" run "$base" "$owner_email" "$LIST_REQUESTS"
+    echo
+} >"$WORK/list.md"
+
 say "Voice load: $RATE/s for $SECONDS_RUN s after $WARMUP s warm-up"
 [ "${SKIP_VOICE:-0}" = 1 ] && RATE=0
 {
@@ -143,4 +187,5 @@ db_latency="$(awk '/^latency average = / {print $4; exit}' "$WORK/pgbench.txt")"
     echo "| outbound texts handed to the Twilio fake when the load stopped | $handed; $left still queued $drain_seconds s later (worker concurrency 4) |"
     echo "| server RSS under the SMS load | $rss |"
 } | tee -a "$REPORT"
+cat "$WORK/list.md" | tee -a "$REPORT"
 say "Report written to target-bench.md (copy the figures into docs/performance.md)"

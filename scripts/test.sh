@@ -56,6 +56,9 @@ cargo leptos build
 
 say "Browser tests (headless Chromium)"
 e2e_db="callbackcloser_e2e_$$"
+# The demo server's simulated Twilio answers to these, and the browser tests sign webhooks with them.
+export E2E_TWILIO_ACCOUNT_SID="AC$(printf 'e2e%.0s' 1 2 3 4 5 6 7 8 9 10)00"
+export E2E_TWILIO_AUTH_TOKEN="e2e-twilio-auth-token-$$"
 psql_url "$DATABASE_URL" "CREATE DATABASE $e2e_db" >/dev/null
 port="$(free_port)"
 env \
@@ -64,6 +67,8 @@ env \
     LEPTOS_SITE_ADDR="127.0.0.1:$port" \
     PUBLIC_BASE_URL="http://127.0.0.1:$port" \
     DEMO_MODE=true \
+    TWILIO_ACCOUNT_SID="$E2E_TWILIO_ACCOUNT_SID" \
+    TWILIO_AUTH_TOKEN="$E2E_TWILIO_AUTH_TOKEN" \
     RUST_LOG=warn \
     "$CARGO_TARGET_DIR/debug/callbackcloser" serve >"$LOGS/server.log" 2>&1 &
 SERVER_PID=$!

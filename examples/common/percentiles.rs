@@ -2,18 +2,28 @@
 
 use std::time::Duration;
 
-/// Prints the p50, p95, p99 and max rows (nothing for an empty run).
-pub fn print_rows(latencies: &mut [Duration]) {
+/// p50, p95, p99 and max in milliseconds (zeros for an empty run).
+pub fn quantiles(latencies: &mut [Duration]) -> [f64; 4] {
     if latencies.is_empty() {
-        return;
+        return [0.0; 4];
     }
     latencies.sort_unstable();
     let pick = |q: f64| {
         let i = ((latencies.len() as f64 * q).ceil() as usize).clamp(1, latencies.len()) - 1;
         latencies[i].as_secs_f64() * 1000.0
     };
-    println!("| p50 | {:.2} ms |", pick(0.50));
-    println!("| p95 | {:.2} ms |", pick(0.95));
-    println!("| p99 | {:.2} ms |", pick(0.99));
-    println!("| max | {:.2} ms |", pick(1.0));
+    [pick(0.50), pick(0.95), pick(0.99), pick(1.0)]
+}
+
+/// Prints the p50, p95, p99 and max rows (nothing for an empty run).
+#[allow(dead_code)] // not every generator prints rows
+pub fn print_rows(latencies: &mut [Duration]) {
+    if latencies.is_empty() {
+        return;
+    }
+    let [p50, p95, p99, max] = quantiles(latencies);
+    println!("| p50 | {p50:.2} ms |");
+    println!("| p95 | {p95:.2} ms |");
+    println!("| p99 | {p99:.2} ms |");
+    println!("| max | {max:.2} ms |");
 }

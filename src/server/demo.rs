@@ -28,8 +28,18 @@ fn random_hex() -> String {
 
 /// Starts the simulated services and points the configuration at them.
 pub async fn start_simulators(config: &mut Config) -> Simulators {
-    let account_sid = format!("AC{}", random_hex());
-    let auth_token = random_hex();
+    // Credentials set in the environment are kept, so a script can sign webhooks to a demo
+    // server; otherwise they are generated.
+    let account_sid = config
+        .twilio
+        .account_sid
+        .clone()
+        .unwrap_or_else(|| format!("AC{}", random_hex()));
+    let auth_token = config
+        .twilio
+        .auth_token
+        .as_ref()
+        .map_or_else(random_hex, |token| token.expose().to_owned());
     let twilio = FakeTwilio::new(&account_sid, &auth_token);
     let base = twilio.spawn().await;
     config.twilio.account_sid = Some(account_sid);

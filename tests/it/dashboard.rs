@@ -580,3 +580,17 @@ async fn insights_count_the_days_calls_texts_and_results(pool: PgPool) {
     );
     assert!(page.body.contains("By tracking number"));
 }
+
+#[sqlx::test]
+async fn the_csv_export_survives_compression(pool: PgPool) {
+    let mut d = desk(&pool).await;
+    lead(&pool, &d, "+15125550100", 0, "").await;
+    let request = axum::http::Request::get("/app/leads/export.csv")
+        .header("accept-encoding", "gzip")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let reply = d.owner.send(request).await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.header("content-encoding"), Some("gzip"));
+    assert!(!reply.bytes.is_empty());
+}

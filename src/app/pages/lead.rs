@@ -12,10 +12,13 @@ use crate::{
         lead_page::{CallRow, LeadDetail, LeadPage, MessageRow, get_lead_page},
         leads::{state_label, status_label},
     },
-    app::components::{
-        app_layout::AppLayout,
-        auto_refresh::AutoRefresh,
-        form::{FormMessage, SmartForm},
+    app::{
+        components::{
+            app_layout::AppLayout,
+            auto_refresh::AutoRefresh,
+            form::{FormMessage, SmartForm},
+        },
+        pages::not_found::NotFound,
     },
     domain::phone::{display, tel_href},
 };
@@ -34,6 +37,7 @@ pub fn LeadPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="mt-4 text-slate-600">"Loading lead…"</p> }>
                 {move || page.get().map(|result| match result {
                     Ok(page) => view! { <AutoRefresh /> <LeadBody page /> }.into_any(),
+                    Err(err) if err.status() == 404 => view! { <NotFound /> }.into_any(),
                     Err(err) => view! { <p class="mt-4 text-red-700" role="alert">{err.to_string()}</p> }.into_any(),
                 })}
             </Suspense>

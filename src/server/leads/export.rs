@@ -137,7 +137,10 @@ pub async fn export(
     };
     let first = Bytes::from(format!("\u{feff}{HEADER}\r\n"));
     let pages = futures::stream::unfold(export, next_page);
-    let body = futures::stream::once(async move { Ok::<_, sqlx::Error>(first) }).chain(pages);
+    // Fused: the compression layer may poll once more after the end, which `unfold` forbids.
+    let body = futures::stream::once(async move { Ok::<_, sqlx::Error>(first) })
+        .chain(pages)
+        .fuse();
     let mut response = Body::from_stream(body).into_response();
     let headers = response.headers_mut();
     headers.insert(

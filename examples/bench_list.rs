@@ -1,0 +1,190 @@
+//! Load generator for `scripts/bench.sh`: the lead list page (web.md §6.2) as a signed-in owner
+//! of a business with 100 000 leads. Signs up and onboards through the real endpoints, then
+//! times each view the spec names (default, each filter, phone search, name search, page 40 via
+//! the cursor) one request at a time, after a warm-up. Prints Markdown.
+//!
+//! Usage: bench_list <base url> <email> <requests per view>
+//! The business is created here; `scripts/bench.sh` then seeds its leads and calls `run`.
+
+#[path = "common/percentiles.rs"]
+mod percentiles;
+
+use std::time::{Duration, Instant};
+
+const PASSWORD: &str = "correct horse battery staple";
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    match args.as_slice() {
+        [_, cmd, base, email] if cmd == "setup" => setup(&client, base, email).await,
+        [_, cmd, base, email, per_view] if cmd == "run" => {
+            let session = sign_in(&client, base, email).await;
+            let session = Session {
+                client,
+                cookie: session,
+            };
+            run(&session, base, per_view.parse().expect("requests per view")).await;
+        }
+        _ => {
+            eprintln!(
+                "usage: bench_list setup <base url> <email> | run <base url> <email> <requests per view>"
+            );
+            std::process::exit(2);
+        }
+    }
+}
+
+/// A client with the signed-in session's cookie.
+struct Session {
+    client: reqwest::Client,
+    cookie: String,
+}
+
+/// Posts a form as the browser bundle does; returns the session cookie it set, if any.
+async fn call(
+    client: &reqwest::Client,
+    url: String,
+    cookie: Option<&str>,
+    form: &[(&str, &str)],
+) -> Option<String> {
+    let mut request = client
+        .post(url)
+        .header("accept", "application/json")
+        .form(form);
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    let response = request.send().await.expect("request");
+    let cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("sid="))
+        .and_then(|v| v.split(';').next())
+        .map(str::to_owned);
+    assert!(
+        response.status().is_success(),
+        "{}",
+        response.text().await.unwrap_or_default()
+    );
+    cookie
+}
+
+async fn setup(client: &reqwest::Client, base: &str, email: &str) {
+    let cookie = call(
+        client,
+        format!("{base}/api/auth/sign-up"),
+        None,
+        &[("email", email), ("password", PASSWORD)],
+    )
+    .await
+    .expect("a session after sign-up");
+    call(
+        client,
+        format!("{base}/api/app/onboarding"),
+        Some(&cookie),
+        &[
+            ("name", "Bench Plumbing"),
+            ("timezone", "America/Chicago"),
+            ("notify_phone", "(512) 555-0111"),
+            ("forwarding_phone", "512-555-0142"),
+            ("service_label_1", "Repair"),
+            ("service_label_2", "Install"),
+            ("service_label_3", "Maintenance"),
+            ("ring_timeout", "20"),
+        ],
+    )
+    .await;
+}
+
+async fn sign_in(client: &reqwest::Client, base: &str, email: &str) -> String {
+    call(
+        client,
+        format!("{base}/api/auth/sign-in"),
+        None,
+        &[("email", email), ("password", PASSWORD)],
+    )
+    .await
+    .expect("a session after sign-in")
+}
+
+async fn fetch(session: &Session, url: &str) -> (Duration, String) {
+    let started = Instant::now();
+    let response = session
+        .client
+        .get(url)
+        .header("accept", "text/html")
+        .header("cookie", &session.cookie)
+        .send()
+        .await
+        .expect("request");
+    assert!(
+        response.status().is_success(),
+        "{url}: {}",
+        response.status()
+    );
+    let body = response.text().await.expect("body");
+    (started.elapsed(), body)
+}
+
+/// The "Older" link's cursor on a list page.
+fn older(body: &str) -> Option<String> {
+    let start = body.find("before=")? + "before=".len();
+    let rest = &body[start..];
+    Some(rest[..rest.find(['"', '&'])?].to_owned())
+}
+
+async fn run(client: &Session, base: &str, per_view: usize) {
+    let list = format!("{base}/app/leads");
+    // Page 40: follow "Older" 39 times once, then time that page.
+    let mut page = list.clone();
+    for _ in 0..39 {
+        let (_, body) = fetch(client, &page).await;
+        page = format!("{list}?before={}", older(&body).expect("an older page"));
+    }
+    let views = [
+        ("default view", list.clone()),
+        ("status=qualified", format!("{list}?status=qualified")),
+        ("status=booked", format!("{list}?status=booked")),
+        ("source=sms", format!("{list}?source=sms")),
+        (
+            "flag=billing_required",
+            format!("{list}?flag=billing_required"),
+        ),
+        ("flag=paused", format!("{list}?flag=paused")),
+        ("flag=opted_out", format!("{list}?flag=opted_out")),
+        ("flag=unreachable", format!("{list}?flag=unreachable")),
+        ("phone search q=5550123", format!("{list}?q=5550123")),
+        ("name search q=morgan", format!("{list}?q=morgan")),
+        ("page 40 via cursor", page),
+    ];
+    println!("| view | p50 | p95 | p99 | max |");
+    println!("|---|---|---|---|---|");
+    let mut all = Vec::new();
+    for (name, url) in views {
+        for _ in 0..per_view.min(10) {
+            fetch(client, &url).await; // warm-up
+        }
+        let mut latencies = Vec::with_capacity(per_view);
+        for _ in 0..per_view {
+            latencies.push(fetch(client, &url).await.0);
+        }
+        all.extend_from_slice(&latencies);
+        let row = percentiles::quantiles(&mut latencies);
+        println!(
+            "| {name} | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} ms |",
+            row[0], row[1], row[2], row[3]
+        );
+    }
+    let row = percentiles::quantiles(&mut all);
+    println!(
+        "| **all views** | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} ms |",
+        row[0], row[1], row[2], row[3]
+    );
+}
