@@ -3,8 +3,8 @@
 //! times each view the spec names (default, each filter, phone search, name search, page 40 via
 //! the cursor) one request at a time, after a warm-up. Prints Markdown.
 //!
-//! Usage: bench_list <base url> <email> <requests per view>
-//! The business is created here; `scripts/bench.sh` then seeds its leads and calls `run`.
+//! Usage: bench_list setup <base url> <email>; then (after seeding) run <base url> <email>
+//!        <requests per view>; export <base url> <email> downloads the whole CSV.
 
 #[path = "common/percentiles.rs"]
 mod percentiles;
@@ -22,6 +22,10 @@ async fn main() {
         .expect("client");
     match args.as_slice() {
         [_, cmd, base, email] if cmd == "setup" => setup(&client, base, email).await,
+        [_, cmd, base, email] if cmd == "export" => {
+            let cookie = sign_in(&client, base, email).await;
+            export(&Session { client, cookie }, base).await;
+        }
         [_, cmd, base, email, per_view] if cmd == "run" => {
             let session = sign_in(&client, base, email).await;
             let session = Session {
@@ -186,5 +190,36 @@ async fn run(client: &Session, base: &str, per_view: usize) {
     println!(
         "| **all views** | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} ms |",
         row[0], row[1], row[2], row[3]
+    );
+}
+
+/// Downloads the whole export as it streams; prints rows, bytes and time.
+async fn export(session: &Session, base: &str) {
+    use futures::StreamExt as _;
+    let started = Instant::now();
+    let response = session
+        .client
+        .get(format!("{base}/app/leads/export.csv"))
+        .header("cookie", &session.cookie)
+        .send()
+        .await
+        .expect("export");
+    assert!(
+        response.status().is_success(),
+        "export: {}",
+        response.status()
+    );
+    let (mut bytes, mut rows) = (0usize, 0usize);
+    let mut stream = response.bytes_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.expect("chunk");
+        bytes += chunk.len();
+        rows += chunk.iter().filter(|b| **b == b'\n').count();
+    }
+    println!(
+        "| CSV export, all leads | {} data rows, {:.1} MB in {:.2} s |",
+        rows.saturating_sub(1),
+        bytes as f64 / 1e6,
+        started.elapsed().as_secs_f64()
     );
 }

@@ -102,7 +102,7 @@ owner_email="bench-owner@callbackcloser.test"
 psql_url "$DATABASE_URL" "
 WITH owner AS (SELECT m.business_id AS id FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.email = '$owner_email')
 INSERT INTO phone_numbers (business_id, e164, twilio_sid, forwarding_number, label)
-    SELECT owner.id, '+1737' || lpad((3000000 + g)::text, 7, '0'), 'PNlist' || g, '+15125550142', 'Line ' || g
+    SELECT owner.id, '+1737' || lpad((3000000 + g)::text, 7, '0'), 'PN' || md5('list' || g), '+15125550142', 'List line ' || g
     FROM owner, generate_series(1, 4) g;
 WITH owner AS (SELECT m.business_id AS id FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.email = '$owner_email'),
      nums AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k FROM phone_numbers WHERE business_id = (SELECT id FROM owner))
@@ -122,10 +122,10 @@ INSERT INTO leads (business_id, phone_number_id, sending_number_id, caller_e164,
     FROM generate_series(1, 100000) g JOIN nums n ON n.k = g % 4;
 INSERT INTO sms_consent (business_id, phone_e164, opted_out, opted_out_at, last_keyword)
     SELECT business_id, caller_e164, true, now(), 'STOP' FROM leads
-    WHERE business_id = (SELECT business_id FROM phone_numbers WHERE twilio_sid = 'PNlist1') AND right(caller_e164, 3) = '777';
+    WHERE business_id = (SELECT business_id FROM phone_numbers WHERE label = 'List line 1') AND right(caller_e164, 3) = '777';
 INSERT INTO messages (business_id, lead_id, direction, participant, kind, body, status, created_at)
     SELECT l.business_id, l.id, d.direction, 'lead', d.kind, d.body, d.status, l.created_at + d.offs
-    FROM leads l JOIN phone_numbers n ON n.id = l.phone_number_id AND n.twilio_sid LIKE 'PNlist%',
+    FROM leads l JOIN phone_numbers n ON n.id = l.phone_number_id AND n.label LIKE 'List line %',
     (VALUES ('outbound', 'intro', 'Hi, this is Bench Plumbing', 'delivered', interval '5 seconds'),
             ('inbound', 'inbound', 'Leaking pipe', 'received', interval '2 minutes'),
             ('outbound', 'prompt', 'How urgent is it?', 'delivered', interval '2 minutes 2 seconds')) AS d(direction, kind, body, status, offs);" >/dev/null
@@ -134,6 +134,15 @@ psql_url "$DATABASE_URL" "VACUUM ANALYZE" >/dev/null
     echo "## Lead list page (100 000 leads in one business; client-side time on loopback, $LIST_REQUESTS requests per view)"
     echo
     "$CARGO_TARGET_DIR/release/examples/bench_list" run "$base" "$owner_email" "$LIST_REQUESTS"
+    echo
+    # The CSV export of all 100 000 leads, with the server's RSS sampled while it streams.
+    rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$SERVER_PID/status"; }
+    rss_before="$(rss_kb)"
+    ( peak=0; while [ ! -f "$WORK/export.done" ]; do r="$(rss_kb)"; [ "$r" -gt "$peak" ] && peak="$r" && echo "$peak" >"$WORK/export.peak"; sleep 0.05; done ) &
+    sampler=$!
+    "$CARGO_TARGET_DIR/release/examples/bench_list" export "$base" "$owner_email"
+    touch "$WORK/export.done"; wait "$sampler"
+    echo "| server RSS during the export | $((rss_before / 1024)) MB before, $(( $(cat "$WORK/export.peak") / 1024 )) MB peak (+$(( ($(cat "$WORK/export.peak") - rss_before) / 1024 )) MB) |"
     echo
 } >"$WORK/list.md"
 

@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
 import {
-  BASE_URL, PASSWORD, PHONE, launch, openPage, uniqueEmail, horizontalOverflow,
+  BASE_URL, PASSWORD, PHONE, launch, openPage, uniqueEmail, horizontalOverflow, waitForHydration,
 } from './browser.mjs';
 import { e164, missedCall, text } from './twilio.mjs';
 
@@ -82,8 +82,10 @@ test('a missed call becomes a qualified lead the owner works on a phone', async 
   assert.match(src, /^\/api\/leads\/[0-9a-f-]{36}\/recording\?call=[0-9a-f-]{36}$/);
   assert.ok((await horizontalOverflow(page)) <= 0, 'the lead page fits 360 px');
 
-  // The owner replies: automation pauses.
+  // The owner replies (the box counts characters and texts): automation pauses.
+  await waitForHydration(page);
   await page.fill('#reply-body', 'On my way at 2pm');
+  await page.waitForSelector('[data-testid=segment-count]:has-text("16 of 1600 characters · 1 text")');
   await page.click('button:has-text("Send reply")');
   await page.waitForSelector('text=On my way at 2pm');
   assert.ok(await page.isVisible('text=Automation is paused'));

@@ -4,3 +4,4 @@ pub mod app_layout;
 pub mod auto_refresh;
 pub mod form;
 pub mod layout;
+pub mod reply_counter;

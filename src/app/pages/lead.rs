@@ -17,6 +17,7 @@ use crate::{
             app_layout::AppLayout,
             auto_refresh::AutoRefresh,
             form::{FormMessage, SmartForm},
+            reply_counter::ReplyCounter,
         },
         pages::not_found::NotFound,
     },
@@ -278,6 +279,7 @@ fn Reply(lead_id: String, blocked: Option<String>, nonce: String) -> impl IntoVi
     view! {
         <section class="mt-4 rounded-xl border border-slate-200 bg-white p-4" aria-labelledby="reply-heading">
             <h2 id="reply-heading" class="font-semibold">"Reply"</h2>
+            <ReplyCounter>
             <SmartForm>
                 <form method="post" action=SendReply::PATH class="mt-2 space-y-2">
                     <input type="hidden" name="lead_id" value=lead_id />
@@ -295,12 +297,13 @@ fn Reply(lead_id: String, blocked: Option<String>, nonce: String) -> impl IntoVi
                     ></textarea>
                     <p id="body-error" class="text-sm font-medium text-red-700 empty:hidden" data-error-for="body"></p>
                     <p id="reply-note" class="text-sm text-slate-600">
-                        {blocked.clone().unwrap_or_else(|| "Sending a reply stops automated texts for this lead. Up to 1600 characters; long texts are sent in parts.".to_owned())}
+                        {blocked.clone().unwrap_or_else(|| "Sending a reply stops automated texts for this lead.".to_owned())}
                     </p>
                     <FormMessage />
                     <button type="submit" class=PRIMARY disabled=disabled>"Send reply"</button>
                 </form>
             </SmartForm>
+            </ReplyCounter>
         </section>
     }
 }
