@@ -163,6 +163,7 @@ say "Voice load: $RATE/s for $SECONDS_RUN s after $WARMUP s warm-up"
     fi
 } | tee "$REPORT"
 
+if [ "${SKIP_SMS:-0}" != 1 ]; then
 say "SMS load: $SMS_CLIENTS senders for $SMS_SECONDS s after $SMS_WARMUP s warm-up"
 sms_report="$WORK/sms.md"
 "$CARGO_TARGET_DIR/release/examples/bench_sms" "$base" "$token" "$WORK/callers.txt" \
@@ -196,5 +197,6 @@ db_latency="$(awk '/^latency average = / {print $4; exit}' "$WORK/pgbench.txt")"
     echo "| outbound texts handed to the Twilio fake when the load stopped | $handed; $left still queued $drain_seconds s later (worker concurrency 4) |"
     echo "| server RSS under the SMS load | $rss |"
 } | tee -a "$REPORT"
+fi
 cat "$WORK/list.md" | tee -a "$REPORT"
 say "Report written to target-bench.md (copy the figures into docs/performance.md)"
