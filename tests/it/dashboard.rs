@@ -5,38 +5,17 @@
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::support::{
-    Reply, TWILIO_SID, Visitor, WithTwilio, agent, insert_number, owner, with_twilio,
-};
+use crate::support::{Desk, Reply, TWILIO_SID, Visitor, agent, desk_with, owner};
 
 const TRACKING: &str = "+15125550199";
 
-struct Desk {
-    env: WithTwilio,
-    owner: Visitor,
-    business: Uuid,
-    number: Uuid,
-}
-
 async fn desk(pool: &PgPool) -> Desk {
-    let env = with_twilio(pool.clone(), &[]).await;
-    let (mut owner, business) = owner(&env.app, pool, "owner@example.com").await;
-    owner.origin = "https://app.example.com".into();
-    sqlx::query(
-        "UPDATE businesses SET subscription_status = 'ACTIVE', timezone = 'America/Chicago'",
+    desk_with(
+        pool,
+        &[],
+        "subscription_status = 'ACTIVE', timezone = 'America/Chicago'",
     )
-    .execute(pool)
     .await
-    .unwrap();
-    let number = insert_number(pool, business, TRACKING, "active")
-        .await
-        .unwrap();
-    Desk {
-        env,
-        owner,
-        business,
-        number,
-    }
 }
 
 /// A lead `minutes` after 2026-03-02T15:00Z with `set` applied.

@@ -7,47 +7,23 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::{
-    support::{Visitor, WithTwilio, agent, insert_number, owner, with_twilio},
+    support::{Desk, agent, desk_with},
     webhook_support::run_jobs_of,
 };
 
 const CALLER: &str = "+15125550100";
 const TRACKING: &str = "+15125550199";
 
-struct Desk {
-    env: WithTwilio,
-    owner: Visitor,
-    business: Uuid,
-    number: Uuid,
-}
-
-/// An owner of an `ACTIVE` Starter business with one tracking number.
 async fn desk(pool: &PgPool) -> Desk {
-    let env = with_twilio(
-        pool.clone(),
+    desk_with(
+        pool,
         &[
             ("STRIPE_PRICE_STARTER", "price_starter"),
             ("STRIPE_PRICE_PRO", "price_pro"),
         ],
+        "subscription_status = 'ACTIVE', stripe_price_id = 'price_starter'",
     )
-    .await;
-    let (mut owner, business) = owner(&env.app, pool, "owner@example.com").await;
-    owner.origin = "https://app.example.com".into();
-    sqlx::query(
-        "UPDATE businesses SET subscription_status = 'ACTIVE', stripe_price_id = 'price_starter'",
-    )
-    .execute(pool)
     .await
-    .unwrap();
-    let number = insert_number(pool, business, TRACKING, "active")
-        .await
-        .unwrap();
-    Desk {
-        env,
-        owner,
-        business,
-        number,
-    }
 }
 
 async fn lead(pool: &PgPool, desk: &Desk, set: &str) -> Uuid {

@@ -409,3 +409,32 @@ pub async fn with_twilio(pool: PgPool, extra: &[(&str, &str)]) -> WithTwilio {
         state,
     }
 }
+
+/// A signed-in owner (origin set) of a business with one active tracking number `+15125550199`,
+/// the business updated with `set` (an SQL `SET` list), on an app wired to the Twilio fake.
+pub struct Desk {
+    pub env: WithTwilio,
+    pub owner: Visitor,
+    pub business: Uuid,
+    pub number: Uuid,
+}
+
+pub async fn desk_with(pool: &PgPool, extra: &[(&str, &str)], set: &str) -> Desk {
+    let env = with_twilio(pool.clone(), extra).await;
+    let (mut owner, business) = owner(&env.app, pool, "owner@example.com").await;
+    owner.origin = "https://app.example.com".into();
+    sqlx::query(&format!("UPDATE businesses SET {set} WHERE id = $1"))
+        .bind(business)
+        .execute(pool)
+        .await
+        .unwrap();
+    let number = insert_number(pool, business, "+15125550199", "active")
+        .await
+        .unwrap();
+    Desk {
+        env,
+        owner,
+        business,
+        number,
+    }
+}
