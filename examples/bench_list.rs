@@ -4,7 +4,9 @@
 //! the cursor) one request at a time, after a warm-up. Prints Markdown.
 //!
 //! Usage: bench_list setup <base url> <email>; then (after seeding) run <base url> <email>
-//!        <requests per view>; export <base url> <email> downloads the whole CSV.
+//!        <requests per view>; export <base url> <email> downloads the whole CSV; first-load
+//!        <base url> <email> sums the compressed bytes of `/app/leads` and every `/pkg/` asset
+//!        it references (quality.md §7's first-load transfer).
 
 #[path = "common/percentiles.rs"]
 mod percentiles;
@@ -25,6 +27,10 @@ async fn main() {
         [_, cmd, base, email] if cmd == "export" => {
             let cookie = sign_in(&client, base, email).await;
             export(&Session { client, cookie }, base).await;
+        }
+        [_, cmd, base, email] if cmd == "first-load" => {
+            let cookie = sign_in(&client, base, email).await;
+            first_load(&Session { client, cookie }, base).await;
         }
         [_, cmd, base, email, per_view] if cmd == "run" => {
             let session = sign_in(&client, base, email).await;
@@ -221,5 +227,58 @@ async fn export(session: &Session, base: &str) {
         rows.saturating_sub(1),
         bytes as f64 / 1e6,
         started.elapsed().as_secs_f64()
+    );
+}
+
+/// The bytes on the wire (compressed as a browser asks) for the page and each asset it names.
+async fn first_load(session: &Session, base: &str) {
+    let transfer = |path: String, encodings: &'static str| async move {
+        let response = session
+            .client
+            .get(format!("{base}{path}"))
+            .header("cookie", &session.cookie)
+            .header("accept", "text/html,*/*")
+            .header("accept-encoding", encodings)
+            .send()
+            .await
+            .expect("request");
+        assert!(
+            response.status().is_success(),
+            "{path}: {}",
+            response.status()
+        );
+        let encoding = response
+            .headers()
+            .get("content-encoding")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("identity")
+            .to_owned();
+        (encoding, response.bytes().await.expect("body"))
+    };
+    let (encoding, page) = transfer("/app/leads".to_owned(), "br, gzip").await;
+    // The same page uncompressed, to read the assets it references.
+    let (_, plain) = transfer("/app/leads".to_owned(), "identity").await;
+    let html = String::from_utf8_lossy(&plain);
+    let mut assets: Vec<String> = html
+        .match_indices("/pkg/")
+        .map(|(at, _)| {
+            let rest = &html[at..];
+            rest[..rest.find(['"', '\'', ' ', ')', '>']).unwrap_or(rest.len())].to_owned()
+        })
+        .collect();
+    assets.sort();
+    assets.dedup();
+    println!("| resource | encoding | bytes on the wire |");
+    println!("|---|---|---|");
+    println!("| /app/leads (HTML) | {encoding} | {} |", page.len());
+    let mut total = page.len();
+    for asset in assets {
+        let (encoding, body) = transfer(asset.clone(), "br, gzip").await;
+        println!("| {asset} | {encoding} | {} |", body.len());
+        total += body.len();
+    }
+    println!(
+        "| **first load of /app/leads** | | **{:.1} KB** |",
+        total as f64 / 1024.0
     );
 }

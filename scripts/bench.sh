@@ -25,9 +25,11 @@ LIST_REQUESTS="${LIST_REQUESTS:-200}"
 REPORT="$ROOT/target-bench.md"
 
 ensure_rust_tools
+ensure_build_npm_tools
 ensure_postgres_binaries
 
-say "Release build of the server and the load generator"
+say "Release build of the site (for the first-load size), the server and the load generator"
+cargo leptos build --release
 cargo build --release --features ssr --bin callbackcloser --example bench_voice --example bench_sms --example bench_list --example fake_twilio
 
 WORK="$(mktemp -d /tmp/callbackcloser-bench-XXXXXX)"
@@ -92,6 +94,7 @@ APP_ENV=development LEPTOS_SITE_ADDR="127.0.0.1:$port" PUBLIC_BASE_URL="$base" \
     TWILIO_API_BASE="http://127.0.0.1:$fake_port" TWILIO_MESSAGING_API_BASE="http://127.0.0.1:$fake_port" \
     TWILIO_VALIDATE_SIGNATURE=true RATE_LIMIT_TWILIO_AUTH_MAX=10000 RUST_LOG=warn \
     SUPPORT_EMAIL=bench@callbackcloser.test LEPTOS_OUTPUT_NAME=callbackcloser \
+    LEPTOS_SITE_ROOT="$CARGO_TARGET_DIR/site" \
     "$CARGO_TARGET_DIR/release/callbackcloser" serve >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 wait_for_http "$base/api/health" 60 || { cat "$WORK/server.log"; die "server did not start"; }
@@ -143,6 +146,10 @@ psql_url "$DATABASE_URL" "VACUUM ANALYZE" >/dev/null
     "$CARGO_TARGET_DIR/release/examples/bench_list" export "$base" "$owner_email"
     touch "$WORK/export.done"; wait "$sampler"
     echo "| server RSS during the export | $((rss_before / 1024)) MB before, $(( $(cat "$WORK/export.peak") / 1024 )) MB peak (+$(( ($(cat "$WORK/export.peak") - rss_before) / 1024 )) MB) |"
+    echo
+    echo "## First load of /app/leads (compressed, release build)"
+    echo
+    "$CARGO_TARGET_DIR/release/examples/bench_list" first-load "$base" "$owner_email"
     echo
 } >"$WORK/list.md"
 

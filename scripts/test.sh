@@ -74,6 +74,8 @@ env \
 SERVER_PID=$!
 wait_for_http "http://127.0.0.1:$port/api/health" 60 || { cat "$LOGS/server.log"; die "the server did not become healthy"; }
 e2e_status=0
+# E2E_SCREENSHOTS=<dir>: the browser tests also save the README's screenshots there.
+[ -n "${E2E_SCREENSHOTS:-}" ] && mkdir -p "$E2E_SCREENSHOTS"
 E2E_BASE_URL="http://127.0.0.1:$port" node --test --test-reporter=spec --test-reporter-destination=stdout \
     --test-reporter=tap --test-reporter-destination="$LOGS/e2e.tap" end2end/tests/ || e2e_status=$?
 e2e_pass="$(grep -E '^# pass' "$LOGS/e2e.tap" | awk '{print $3}')"

@@ -31,6 +31,7 @@ async fn main() -> ExitCode {
         Command::IssueResetLink(args) => commands::issue_reset_link(args).await,
         Command::AttachNumber(args) => commands::attach_number(args).await,
         Command::ResyncNumbers(args) => commands::resync_numbers(args).await,
+        Command::SeedDemo => commands::seed_demo_command().await,
     }
 }
 
@@ -47,7 +48,7 @@ async fn run_server(args: ServeArgs) -> ExitCode {
     for line in report.warnings() {
         tracing::warn!(variable = line.name, "{}", line.note);
     }
-    let _simulators = if config.demo_mode {
+    let simulators = if config.demo_mode {
         if config.is_production() {
             tracing::warn!(
                 event = "config.demo_mode_in_production",
@@ -73,6 +74,9 @@ async fn run_server(args: ServeArgs) -> ExitCode {
             }),
             Err(err) => return fail(&format!("migrations failed: {err}")),
         }
+    }
+    if let Some(simulators) = &simulators {
+        demo::prepare(simulators, &pool, &config).await;
     }
     let state = AppState::new(config, pool.clone(), system_clock(), site);
     let config = state.config.clone();

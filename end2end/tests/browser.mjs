@@ -52,3 +52,14 @@ export const PASSWORD = 'correct horse battery staple';
 
 /** An email no other test run has used. */
 export const uniqueEmail = (name) => `${name}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
+
+/**
+ * With E2E_SCREENSHOTS set to a directory (docs/screenshots for the README), saves the whole
+ * page there as `<name>.png`; otherwise does nothing.
+ */
+export async function screenshot(page, name) {
+  const dir = process.env.E2E_SCREENSHOTS;
+  if (dir) {
+    await page.screenshot({ path: `${dir}/${name}.png`, fullPage: true });
+  }
+}

@@ -6,9 +6,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
 import {
-  BASE_URL, PASSWORD, PHONE, launch, openPage, uniqueEmail, horizontalOverflow, waitForHydration,
+  BASE_URL, PHONE, launch, openPage, horizontalOverflow, screenshot, waitForHydration,
 } from './browser.mjs';
-import { e164, missedCall, text } from './twilio.mjs';
+import { businessWithNumber } from './business.mjs';
+import { missedCall, text } from './twilio.mjs';
 
 let browser;
 before(async () => {
@@ -17,29 +18,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
 });
-
-/** Sign-up, onboarding, a demo plan and a tracking number; returns the number (E.164). */
-async function businessWithNumber(page, name) {
-  await page.goto(`${BASE_URL}/sign-up`);
-  await page.fill('#field-email', uniqueEmail('desk'));
-  await page.fill('#field-password', PASSWORD);
-  await page.click('button[type=submit]');
-  await page.waitForURL(`${BASE_URL}/app/onboarding`);
-  await page.fill('#field-name', name);
-  await page.fill('#field-notify_phone', '(512) 555-0111');
-  await page.fill('#field-forwarding_phone', '(512) 555-0142');
-  await page.click('button[type=submit]');
-  await page.waitForURL(`${BASE_URL}/app/leads`);
-  await page.goto(`${BASE_URL}/app/billing`);
-  await page.click('[data-plan=starter] button[type=submit]');
-  await page.waitForSelector('text=Your plan is active.');
-  await page.goto(`${BASE_URL}/app/numbers`);
-  await page.fill('#field-area_code', '512');
-  await page.fill('#field-label', 'Van');
-  await page.click('button:has-text("Buy number")');
-  await page.waitForURL(`${BASE_URL}/app/numbers?done=bought`);
-  return e164(await page.locator('p.text-lg.font-semibold').first().textContent());
-}
 
 /** Reloads the list until a lead for `caller` is there, optionally in a given state. */
 async function openLead(page, callerDisplay, stateLabel = '') {
@@ -68,6 +46,7 @@ test('a missed call becomes a qualified lead the owner works on a phone', async 
     await text(caller, tracking, answer);
   }
   await page.reload();
+  await screenshot(page, 'lead-detail');
   for (const shown of ['Pat Morgan', 'Install', 'Today', '78704', 'Afternoon', 'Completed', 'Missed - no answer']) {
     assert.ok(await page.isVisible(`text=${shown}`), shown);
   }
@@ -100,6 +79,7 @@ test('a missed call becomes a qualified lead the owner works on a phone', async 
   // The list shows it, and the CSV carries it.
   await page.goto(`${BASE_URL}/app/leads?status=booked`);
   assert.ok(await page.isVisible('text=Pat Morgan'));
+  await screenshot(page, 'leads-list');
   const exportHref = await page.getAttribute('a:has-text("Export CSV")', 'href');
   assert.equal(exportHref, '/app/leads/export.csv?status=booked', 'the export carries the filters');
   const exported = await page.request.get(`${BASE_URL}${exportHref}`);
@@ -111,6 +91,7 @@ test('a missed call becomes a qualified lead the owner works on a phone', async 
   // Insights count today's call and text-back.
   await page.goto(`${BASE_URL}/app/insights?range=7`);
   assert.equal((await page.textContent('[data-total=Calls]')).trim(), '1');
+  await screenshot(page, 'insights');
   assert.ok((await horizontalOverflow(page)) <= 0, 'insights fit 360 px');
   assert.deepEqual(page.problems, []);
 

@@ -13,6 +13,7 @@ pub mod leads;
 pub mod numbers;
 pub mod onboarding;
 pub mod settings;
+pub mod simulator;
 pub mod site;
 pub mod team;
 pub mod viewer;

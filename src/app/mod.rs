@@ -32,6 +32,7 @@ use pages::{
         legal::{PrivacyPage, RefundPage, TermsPage},
     },
     settings::SettingsPage,
+    simulator::SimulatorPage,
     team::TeamPage,
 };
 
@@ -137,6 +138,7 @@ fn Pages() -> impl IntoView {
                 <Route path=path!("/app/insights") view=InsightsPage ssr=SsrMode::InOrder />
                 <Route path=path!("/app/settings") view=SettingsPage ssr=SsrMode::InOrder />
                 <Route path=path!("/app/team") view=TeamPage ssr=SsrMode::InOrder />
+                <Route path=path!("/app/simulator") view=SimulatorPage ssr=SsrMode::Async />
                 <Route path=path!("/reset-password") view=ResetPasswordPage ssr=SsrMode::InOrder />
             </Routes>
     }

@@ -27,6 +27,7 @@ pub mod rate_limit;
 #[cfg(feature = "ssr")]
 pub mod recording_url;
 pub mod repeat_caller;
+pub mod simulated_call;
 pub mod sms_keywords;
 pub mod templates;
 pub mod text_normal;

@@ -32,6 +32,8 @@ pub enum Command {
     AttachNumber(AttachNumberArgs),
     /// Point every active number's webhooks at this app again.
     ResyncNumbers(ResyncNumbersArgs),
+    /// Create the demo owner, business and 30 days of calls and leads (idempotent).
+    SeedDemo,
 }
 
 #[derive(Debug, Args)]

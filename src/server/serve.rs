@@ -3,8 +3,14 @@
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
-use axum::Router;
-use tokio::{net::TcpListener, task::JoinHandle};
+use axum::{
+    Router,
+    serve::{ListenerExt as _, TapIo},
+};
+use tokio::{
+    net::{TcpListener, TcpStream},
+    task::JoinHandle,
+};
 
 use super::{
     jobs::{ClaimedJob, JobKind, Registry, Worker, WorkerOptions, maintenance},
@@ -78,7 +84,7 @@ pub async fn start_worker(state: &AppState, shutdown: &Shutdown) -> Option<JoinH
 /// Serves until SIGTERM/SIGINT, then: health answers `draining`, after 2 s the listener stops
 /// accepting and the worker stops claiming, in-flight requests get the grace period.
 pub async fn serve_http(state: AppState, app: Router, shutdown: Shutdown) -> std::io::Result<()> {
-    let listener = TcpListener::bind(state.config.site_addr).await?;
+    let listener = bind_without_nagle(state.config.site_addr).await?;
     let grace = state.config.shutdown_grace;
     let stop = {
         let (state, shutdown) = (state.clone(), shutdown.clone());
@@ -108,6 +114,22 @@ pub async fn serve_http(state: AppState, app: Router, shutdown: Shutdown) -> std
     }
 }
 
+/// A listener whose connections have `TCP_NODELAY` set. Pages stream in several small writes;
+/// with Nagle's algorithm on, each write after the first waits for the client's delayed ACK
+/// (~40 ms on Linux), which dominated the lead list's latency (docs/performance.md).
+pub async fn bind_without_nagle(
+    addr: SocketAddr,
+) -> std::io::Result<TapIo<TcpListener, fn(&mut TcpStream)>> {
+    fn disable_nagle(stream: &mut TcpStream) {
+        if let Err(err) = stream.set_nodelay(true) {
+            tracing::debug!(error = %err, "could not set TCP_NODELAY on a connection");
+        }
+    }
+    Ok(TcpListener::bind(addr)
+        .await?
+        .tap_io(disable_nagle as fn(&mut TcpStream)))
+}
+
 /// The address to print: `0.0.0.0` is not something a browser can open.
 pub fn display_address(addr: SocketAddr) -> String {
     if addr.ip().is_unspecified() {
@@ -120,4 +142,23 @@ pub fn display_address(addr: SocketAddr) -> String {
 /// A clock that reads the system time (the production clock).
 pub fn system_clock() -> super::clock::SharedClock {
     Arc::new(super::clock::SystemClock)
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::serve::Listener as _;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn accepted_connections_have_nagle_disabled() {
+        let mut listener = bind_without_nagle("127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
+        let addr = listener.local_addr().unwrap();
+        let client = TcpStream::connect(addr);
+        let ((accepted, _), client) = tokio::join!(listener.accept(), client);
+        client.unwrap();
+        assert!(accepted.nodelay().unwrap());
+    }
 }

@@ -9,6 +9,7 @@ use sqlx::PgPool;
 use super::{
     clock::SharedClock,
     config::Config,
+    demo::phone::DemoPhone,
     http::security_headers::SecurityPolicy,
     integrations::{stripe::StripeClient, twilio::TwilioClient},
     observability::{Alerts, Metrics, alerts::Dispatcher},
@@ -37,6 +38,8 @@ pub struct AppState {
     pub lines: Arc<LineCache>,
     /// Upper bound on a webhook's wait for the database.
     pub db_budget: Duration,
+    /// The caller's side of the phone simulator; present only in demo mode.
+    pub demo_phone: Option<DemoPhone>,
 }
 
 impl AppState {
@@ -62,6 +65,7 @@ impl AppState {
         });
         Self {
             pool,
+            demo_phone: DemoPhone::from_config(&config),
             twilio: TwilioClient::new(&config),
             stripe: StripeClient::new(&config),
             config: Arc::new(config),

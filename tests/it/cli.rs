@@ -340,3 +340,56 @@ async fn issue_reset_link_prints_a_working_link(pool: PgPool) {
         Some(1)
     );
 }
+
+#[test]
+fn seed_demo_is_refused_in_production_unless_demo_mode_is_allowed_there() {
+    let output = run(&["seed-demo"], &production_env());
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains(
+            "seed-demo is not allowed in production; set ALLOW_PRODUCTION_DEMO_MODE=true to override"
+        ),
+        "{}",
+        stderr(&output)
+    );
+    // With the override it gets as far as the (unreachable) database.
+    let mut env = production_env();
+    env.push(("ALLOW_PRODUCTION_DEMO_MODE", "true"));
+    let output = run(&["seed-demo"], &env);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("cannot connect to the database"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[sqlx::test]
+async fn seed_demo_prints_how_to_sign_in_and_is_idempotent(pool: PgPool) {
+    let env = [
+        ("DATABASE_URL", url_of(&pool)),
+        ("PUBLIC_BASE_URL", "http://127.0.0.1:3000".to_owned()),
+    ];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let first = run(&["seed-demo"], &env);
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    let printed = stdout(&first);
+    assert!(printed.contains("Demo data created"), "{printed}");
+    assert!(
+        printed.contains("http://127.0.0.1:3000/sign-in"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains(callbackcloser::server::demo::seed::DEMO_EMAIL)
+            && printed.contains(callbackcloser::server::demo::seed::DEMO_PASSWORD),
+        "{printed}"
+    );
+    let second = run(&["seed-demo"], &env);
+    assert_eq!(second.status.code(), Some(0), "{}", stderr(&second));
+    assert!(stdout(&second).contains("Demo data already present"));
+    let businesses: i64 = sqlx::query_scalar("SELECT count(*) FROM businesses")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(businesses, 1);
+}

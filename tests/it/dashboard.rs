@@ -573,3 +573,30 @@ async fn the_csv_export_survives_compression(pool: PgPool) {
     assert_eq!(reply.header("content-encoding"), Some("gzip"));
     assert!(!reply.bytes.is_empty());
 }
+
+/// A text and the reply it triggered are written in one transaction, so they share
+/// `created_at`; the reply must still come after the text, whatever the ids.
+#[sqlx::test]
+async fn a_reply_written_in_the_same_transaction_follows_the_text_it_answers(pool: PgPool) {
+    let mut d = desk(&pool).await;
+    let id = lead(&pool, &d, "+15125550123", 0, "").await;
+    sqlx::query(
+        "INSERT INTO messages (id, business_id, lead_id, direction, participant, kind, body, status,
+                               from_e164, to_e164, created_at)
+         VALUES ('00000000-0000-0000-0000-000000000001', $1, $2, 'outbound', 'lead', 'prompt',
+                 'How urgent is it?', 'delivered', '+15125550199', '+15125550123', '2026-03-02T15:01:00Z'),
+                ('ffffffff-ffff-ffff-ffff-ffffffffffff', $1, $2, 'inbound', 'lead', 'inbound',
+                 'Leaking pipe', 'received', '+15125550123', '+15125550199', '2026-03-02T15:01:00Z')",
+    )
+    .bind(d.business)
+    .bind(id)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let page = d.owner.get(&format!("/app/leads/{id}")).await;
+    let (text, reply) = (
+        page.body.find("Leaking pipe").expect("the text"),
+        page.body.find("How urgent is it?").expect("the reply"),
+    );
+    assert!(text < reply, "the reply is shown after the text it answers");
+}

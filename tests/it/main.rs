@@ -10,6 +10,7 @@ mod billing_support;
 mod billing_webhook;
 mod cli;
 mod dashboard;
+mod demo;
 mod http_pages;
 mod http_platform;
 mod isolation;

@@ -7,11 +7,13 @@ use leptos::prelude::*;
 /// Seconds between refreshes.
 pub const REFRESH_SECONDS: u64 = 15;
 
+/// `seconds` overrides the 15 s (the phone simulator watches texts arrive).
 #[island]
-pub fn AutoRefresh() -> impl IntoView {
+pub fn AutoRefresh(#[prop(optional)] seconds: Option<u64>) -> impl IntoView {
+    let seconds = seconds.unwrap_or(REFRESH_SECONDS);
     #[cfg(feature = "hydrate")]
-    Effect::new(|_| refresh::start());
-    view! { <span hidden data-auto-refresh=REFRESH_SECONDS></span> }
+    Effect::new(move |_| refresh::start(seconds));
+    view! { <span hidden data-auto-refresh=seconds></span> }
 }
 
 #[cfg(feature = "hydrate")]
@@ -25,7 +27,7 @@ mod refresh {
 
     const REGION: &str = "[data-refresh-region]";
 
-    pub fn start() {
+    pub fn start(seconds: u64) {
         set_interval(
             || {
                 spawn_local(async {
@@ -34,7 +36,7 @@ mod refresh {
                     }
                 })
             },
-            Duration::from_secs(super::REFRESH_SECONDS),
+            Duration::from_secs(seconds),
         );
     }
 

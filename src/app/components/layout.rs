@@ -43,7 +43,8 @@ pub fn DemoBanner() -> impl IntoView {
                         view! {
                             <p class="bg-amber-100 px-4 py-2 text-center text-sm text-amber-900" role="status">
                                 <strong>"Demo mode: "</strong>
-                                "calls, texts and payments are simulated. Nothing reaches a real phone or card."
+                                "calls, texts and payments are simulated. Nothing reaches a real phone or card. "
+                                <a href="/app/simulator" class="font-semibold underline">"Open the phone simulator"</a>
                             </p>
                         }
                     })

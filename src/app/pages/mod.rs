@@ -12,4 +12,5 @@ pub mod numbers;
 pub mod onboarding;
 pub mod public;
 pub mod settings;
+pub mod simulator;
 pub mod team;

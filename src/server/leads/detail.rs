@@ -230,7 +230,9 @@ async fn messages(state: &AppState, lead_id: Uuid) -> Result<Vec<MessageRow>, sq
         "SELECT m.id, m.created_at, m.direction, m.participant, m.kind, m.body, m.status,
                 m.suppression_reason, m.error_code, COALESCE(u.display_name, u.email), m.media_count
          FROM messages m LEFT JOIN users u ON u.id = m.sent_by_user_id
-         WHERE m.lead_id = $1 ORDER BY m.created_at, m.id",
+         WHERE m.lead_id = $1
+         -- A text and its reply share created_at (one transaction): the text first.
+         ORDER BY m.created_at, m.direction = 'outbound', m.id",
     )
     .bind(lead_id)
     .fetch_all(&state.pool)

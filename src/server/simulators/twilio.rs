@@ -18,6 +18,8 @@ use axum::{
 use base64::Engine as _;
 use serde_json::{Value, json};
 
+pub use super::twilio_delivery::StatusCallbacks;
+
 /// One owned number.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FakeNumber {
@@ -71,6 +73,8 @@ pub struct FakeTwilioState {
     /// The fake's "now" for `date_created`; the system time when unset.
     pub now: Option<chrono::DateTime<chrono::Utc>>,
     pub requests: Vec<Recorded>,
+    /// When set, each accepted text's `StatusCallback` is posted (demo mode).
+    pub status_callbacks: Option<StatusCallbacks>,
     serial: u64,
 }
 
@@ -88,6 +92,10 @@ impl FakeTwilio {
             account_sid: account_sid.to_owned(),
             auth_token: auth_token.to_owned(),
         }
+    }
+
+    pub fn account_sid(&self) -> &str {
+        &self.account_sid
     }
 
     pub fn state(&self) -> MutexGuard<'_, FakeTwilioState> {
@@ -371,6 +379,15 @@ async fn create_message(
         date_created: state.now.unwrap_or_else(chrono::Utc::now),
     };
     let answer = message_json(&message);
+    if let Some(callbacks) = state.status_callbacks.clone()
+        && !message.status_callback.is_empty()
+    {
+        tokio::spawn(super::twilio_delivery::report_delivery(
+            fake.clone(),
+            callbacks,
+            message.clone(),
+        ));
+    }
     state.messages.push(message);
     if state.lose_create_answers > 0 {
         state.lose_create_answers -= 1;

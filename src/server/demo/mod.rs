@@ -5,14 +5,24 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use rand::RngCore as _;
+use sqlx::PgPool;
 
 use super::{
     config::{Config, Secret},
     simulators::{
         stripe::{Delivery, FakeStripe},
-        twilio::FakeTwilio,
+        twilio::{FakeNumber, FakeTwilio, StatusCallbacks},
+        webhook_poster::WebhookPoster,
     },
 };
+
+pub mod phone;
+pub mod seed;
+pub mod simulator;
+
+/// How long the simulated Twilio takes from accepting a text to reporting it `sent`, and again
+/// to `delivered`: quick, but slow enough to watch the marks change.
+const DELIVERY_STEP: std::time::Duration = std::time::Duration::from_millis(700);
 
 /// The running simulators; dropping them does not stop them, keeping them documents intent.
 pub struct Simulators {
@@ -41,6 +51,10 @@ pub async fn start_simulators(config: &mut Config) -> Simulators {
         .as_ref()
         .map_or_else(random_hex, |token| token.expose().to_owned());
     let twilio = FakeTwilio::new(&account_sid, &auth_token);
+    twilio.state().status_callbacks = Some(StatusCallbacks {
+        poster: webhook_poster(config, &auth_token),
+        step: DELIVERY_STEP,
+    });
     let base = twilio.spawn().await;
     config.twilio.account_sid = Some(account_sid);
     config.twilio.auth_token = Some(Secret::new(auth_token));
@@ -51,6 +65,35 @@ pub async fn start_simulators(config: &mut Config) -> Simulators {
     let stripe = start_stripe(config).await;
     tracing::info!(twilio = %base, stripe = %config.stripe.api_base, "demo mode: Twilio and Stripe are simulated in-process; nothing reaches a real phone or card");
     Simulators { twilio, stripe }
+}
+
+/// On every demo start: seeds the demo data the first time (operations.md §3.3), prints how to
+/// sign in, and tells the simulated Twilio about the numbers already in the database so the
+/// numbers page can update and release them.
+pub async fn prepare(simulators: &Simulators, pool: &PgPool, config: &Config) {
+    let price = super::commands::demo_price(config);
+    match seed::seed_demo(pool, chrono::Utc::now(), &price).await {
+        Ok(seeded) => println!("{}", super::commands::credentials(config, &seeded)),
+        Err(err) => tracing::warn!(error = %err, "demo mode: could not seed the demo data"),
+    }
+    let numbers: Result<Vec<(String, String, String)>, _> =
+        sqlx::query_as("SELECT twilio_sid, e164, label FROM phone_numbers WHERE status = 'active'")
+            .fetch_all(pool)
+            .await;
+    match numbers {
+        Ok(numbers) => {
+            let mut fake = simulators.twilio.state();
+            for (sid, e164, label) in numbers {
+                fake.numbers.entry(sid.clone()).or_insert(FakeNumber {
+                    sid,
+                    phone_number: e164,
+                    friendly_name: label,
+                    ..FakeNumber::default()
+                });
+            }
+        }
+        Err(err) => tracing::warn!(error = %err, "demo mode: could not list the numbers"),
+    }
 }
 
 /// Checkout completes at once and the simulator posts the signed event to this server.
@@ -76,6 +119,15 @@ async fn start_stripe(config: &mut Config) -> FakeStripe {
         });
     }
     stripe
+}
+
+/// Signs for this app's public URL and delivers to its own listener.
+pub fn webhook_poster(config: &Config, auth_token: &str) -> WebhookPoster {
+    WebhookPoster::new(
+        &config.public_base_url,
+        &format!("http://{}", loopback(config.site_addr)),
+        auth_token,
+    )
 }
 
 /// The address this server answers on, reachable from inside the process.
