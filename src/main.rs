@@ -32,6 +32,7 @@ async fn main() -> ExitCode {
         Command::AttachNumber(args) => commands::attach_number(args).await,
         Command::ResyncNumbers(args) => commands::resync_numbers(args).await,
         Command::SeedDemo => commands::seed_demo_command().await,
+        Command::ReconcileTwilio(args) => commands::reconcile_twilio(args).await,
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod billing;
 pub mod call_events;
+pub mod call_webhooks;
 pub mod client_ip;
 pub mod conversation_texts;
 pub mod csrf;
@@ -23,11 +24,13 @@ pub mod postal_code;
 #[cfg(feature = "ssr")]
 pub mod quiet_hours;
 pub mod rate_limit;
+/// Server only: the reconcile job's windows.
+#[cfg(feature = "ssr")]
+pub mod reconcile_window;
 /// Server only: it needs the `url` crate, which the browser bundle does without.
 #[cfg(feature = "ssr")]
 pub mod recording_url;
 pub mod repeat_caller;
-pub mod simulated_call;
 pub mod sms_keywords;
 pub mod templates;
 pub mod text_normal;

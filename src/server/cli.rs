@@ -34,6 +34,24 @@ pub enum Command {
     ResyncNumbers(ResyncNumbersArgs),
     /// Create the demo owner, business and 30 days of calls and leads (idempotent).
     SeedDemo,
+    /// Replay what Twilio logged in a window the app may have missed (e.g. after an outage).
+    ReconcileTwilio(ReconcileTwilioArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReconcileTwilioArgs {
+    /// Window start, RFC 3339 (e.g. 2026-05-01T10:00:00Z).
+    #[arg(long, value_parser = parse_rfc3339)]
+    pub since: chrono::DateTime<chrono::Utc>,
+    /// Window end, RFC 3339; now when omitted.
+    #[arg(long, value_parser = parse_rfc3339)]
+    pub until: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+fn parse_rfc3339(raw: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    chrono::DateTime::parse_from_rfc3339(raw.trim())
+        .map(|at| at.to_utc())
+        .map_err(|err| format!("not an RFC 3339 time ({err}), e.g. 2026-05-01T10:00:00Z"))
 }
 
 #[derive(Debug, Args)]

@@ -34,4 +34,5 @@ pub mod site;
 pub mod state;
 pub mod team;
 pub mod telemetry;
+pub mod twilio_reconcile;
 pub mod webhooks;

@@ -25,6 +25,7 @@ const DRAIN_NOTICE: Duration = Duration::from_secs(2);
 pub fn job_registry(state: &AppState) -> Registry {
     let (deleting, finalizing) = (state.clone(), state.clone());
     let (sending, nudging, billing) = (state.clone(), state.clone(), state.clone());
+    let reconciling = state.clone();
     maintenance::register(Registry::new(), state.pool.clone(), state.clock.clone())
         .register(JobKind::DeleteBusiness, move |job: ClaimedJob| {
             let state = deleting.clone();
@@ -46,6 +47,10 @@ pub fn job_registry(state: &AppState) -> Registry {
             let state = billing.clone();
             async move { crate::server::billing::stripe_inbox::run(&state, &job).await }
         })
+        .register(JobKind::TwilioReconcile, move |job: ClaimedJob| {
+            let state = reconciling.clone();
+            async move { crate::server::twilio_reconcile::run(&state, &job).await }
+        })
 }
 
 /// Keeps the tracking-number cache in step with `numbers_changed` notifications.
@@ -65,6 +70,21 @@ pub async fn start_worker(state: &AppState, shutdown: &Shutdown) -> Option<JoinH
     }
     if let Err(err) = maintenance::schedule_current_periods(&state.pool, state.clock.now()).await {
         tracing::warn!(error = %err, "could not schedule housekeeping jobs; the next instance will");
+    }
+    // Before this worker's first heartbeat: a stale one means nothing was running.
+    if state.config.twilio.account_sid.is_some() {
+        match crate::server::twilio_reconcile::enqueue_after_downtime(
+            &state.pool,
+            state.clock.now(),
+        )
+        .await
+        {
+            Ok(Some(window)) => {
+                tracing::info!(event = "twilio.reconcile_enqueued", start = %window.start, end = %window.end, "no worker ran for a while; reconciling Twilio's logs for the gap")
+            }
+            Ok(None) => {}
+            Err(err) => tracing::warn!(error = %err, "could not check for downtime to reconcile"),
+        }
     }
     let mut options = WorkerOptions::new(
         state.instance_id.to_string(),

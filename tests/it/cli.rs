@@ -393,3 +393,48 @@ async fn seed_demo_prints_how_to_sign_in_and_is_idempotent(pool: PgPool) {
         .unwrap();
     assert_eq!(businesses, 1);
 }
+
+#[sqlx::test]
+async fn reconcile_twilio_enqueues_one_job_per_window(pool: PgPool) {
+    let env = [("DATABASE_URL", url_of(&pool))];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let args = [
+        "reconcile-twilio",
+        "--since",
+        "2026-05-01T10:00:00Z",
+        "--until",
+        "2026-05-01T12:00:00+01:00",
+    ];
+    let first = run(&args, &env);
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    assert_eq!(
+        stdout(&first).trim(),
+        "twilio_reconcile enqueued for 2026-05-01T10:00:00+00:00 to 2026-05-01T11:00:00+00:00"
+    );
+    let again = run(&args, &env);
+    assert!(
+        stdout(&again).contains("already enqueued"),
+        "{}",
+        stdout(&again)
+    );
+    let jobs: i64 = sqlx::query_scalar("SELECT count(*) FROM jobs WHERE kind = 'twilio_reconcile'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(jobs, 1);
+    assert_eq!(
+        run(&["reconcile-twilio", "--since", "yesterday"], &env)
+            .status
+            .code(),
+        Some(2),
+        "a usage error"
+    );
+    let backwards = [
+        "reconcile-twilio",
+        "--since",
+        "2026-05-01T10:00:00Z",
+        "--until",
+        "2026-05-01T09:00:00Z",
+    ];
+    assert_eq!(run(&backwards, &env).status.code(), Some(1));
+}

@@ -31,6 +31,7 @@ mod twilio_auth;
 mod twilio_contract;
 mod twilio_interop;
 mod twilio_malformed;
+mod twilio_reconcile;
 mod twilio_status;
 mod twilio_voice;
 mod webhook_support;

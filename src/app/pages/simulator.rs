@@ -23,7 +23,7 @@ use crate::{
         },
         pages::not_found::NotFound,
     },
-    domain::{phone::display, simulated_call::SimulatedOutcome},
+    domain::{call_webhooks::SimulatedOutcome, phone::display},
 };
 
 const BUTTON: &str = "inline-flex min-h-11 items-center justify-center rounded-lg border border-slate-300 bg-white px-3 text-sm font-semibold text-slate-800 hover:bg-slate-50";

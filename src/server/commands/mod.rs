@@ -5,6 +5,7 @@ mod db_tools;
 mod demo;
 mod numbers;
 mod print_webhooks;
+mod reconcile;
 mod users;
 
 pub use check_env::check_env;
@@ -12,6 +13,7 @@ pub use db_tools::{db_smoke, migrate, requeue_dead};
 pub use demo::{credentials, demo_price, seed_demo_command};
 pub use numbers::{attach_number, resync_numbers};
 pub use print_webhooks::{print_webhooks, webhook_listing};
+pub use reconcile::reconcile_twilio;
 pub use users::issue_reset_link;
 
 use std::process::ExitCode;

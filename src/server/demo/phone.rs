@@ -4,7 +4,7 @@
 
 use crate::{
     domain::{
-        simulated_call::{SimulatedCall, SimulatedOutcome, webhook_steps},
+        call_webhooks::{ReplayedCall, SimulatedOutcome, webhook_steps},
         webhook_urls::WebhookUrls,
     },
     server::{
@@ -50,14 +50,13 @@ impl DemoPhone {
         outcome: SimulatedOutcome,
     ) -> Result<String, PostError> {
         let (call_sid, dial_call_sid) = (sid("CA"), sid("CA"));
-        let call = SimulatedCall {
+        let call = ReplayedCall {
             account_sid: &self.account_sid,
             call_sid: &call_sid,
-            dial_call_sid: &dial_call_sid,
             from,
             to,
         };
-        for step in webhook_steps(&self.urls(), call, outcome) {
+        for step in webhook_steps(&self.urls(), call, &dial_call_sid, outcome) {
             self.poster.post(&step.url, &step.params).await?;
         }
         Ok(call_sid)

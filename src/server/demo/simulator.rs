@@ -13,7 +13,7 @@ use crate::{
             SimulatedCallRow, SimulatorLead, SimulatorNumber, SimulatorPage, SimulatorText,
         },
     },
-    domain::simulated_call::SimulatedOutcome,
+    domain::call_webhooks::SimulatedOutcome,
     server::{
         auth::viewer::{Member, require_member, state},
         phone::{Source, normalize},

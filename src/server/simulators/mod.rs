@@ -5,6 +5,7 @@
 pub mod alert_sink;
 pub mod stripe;
 pub mod twilio;
+pub mod twilio_calls;
 pub mod twilio_delivery;
 pub mod twilio_media;
 pub mod webhook_poster;

@@ -40,6 +40,8 @@ pub struct FakeMessage {
     pub body: String,
     pub status_callback: String,
     pub status: String,
+    /// `outbound-api` for texts sent through the API, `inbound` for ones a test logs.
+    pub direction: String,
     pub date_created: chrono::DateTime<chrono::Utc>,
 }
 
@@ -65,8 +67,10 @@ pub struct FakeTwilioState {
     pub offered: Option<Vec<String>>,
     /// The next requests fail with these `(status, Twilio code)` answers, in order.
     pub failures: VecDeque<(u16, i64)>,
-    /// Texts sent through the API, oldest first.
+    /// Texts sent through the API (and inbound ones a test logs), oldest first.
     pub messages: Vec<FakeMessage>,
+    /// The call log (`GET …/Calls.json`).
+    pub calls: Vec<super::twilio_calls::FakeCall>,
     /// The next this-many texts are created but their answer breaks off mid-body, like a
     /// connection lost after Twilio accepted the request.
     pub lose_create_answers: usize,
@@ -121,6 +125,10 @@ impl FakeTwilio {
             .route(
                 &format!("{account}/Recordings/{{file}}"),
                 axum::routing::delete(delete_recording).get(super::twilio_media::recording),
+            )
+            .route(
+                &format!("{account}/Calls.json"),
+                get(super::twilio_calls::list_calls),
             )
             .route(
                 &format!("{account}/Messages.json"),
@@ -350,6 +358,8 @@ fn message_json(message: &FakeMessage) -> Value {
         "from": message.from,
         "body": message.body,
         "status": message.status,
+        "direction": message.direction,
+        "num_media": "0",
         "date_created": message.date_created.to_rfc2822(),
         "error_code": null,
     })
@@ -376,6 +386,7 @@ async fn create_message(
         body,
         status_callback: field("StatusCallback"),
         status: "queued".into(),
+        direction: "outbound-api".into(),
         date_created: state.now.unwrap_or_else(chrono::Utc::now),
     };
     let answer = message_json(&message);

@@ -14,6 +14,15 @@ pub struct TwilioMessage {
     pub status: String,
     #[serde(default)]
     pub body: String,
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub to: String,
+    /// `inbound`, `outbound-api`, `outbound-call` or `outbound-reply`.
+    #[serde(default)]
+    pub direction: String,
+    #[serde(default)]
+    pub num_media: Option<String>,
     /// RFC 2822, e.g. `Wed, 18 Aug 2010 20:01:40 +0000`.
     #[serde(default)]
     pub date_created: Option<String>,
@@ -22,6 +31,17 @@ pub struct TwilioMessage {
 }
 
 impl TwilioMessage {
+    /// The error code as the status callback spells it (Twilio lists it as a number).
+    pub fn error_code_text(&self) -> Option<String> {
+        match &self.error_code {
+            Some(serde_json::Value::Number(code)) => Some(code.to_string()),
+            Some(serde_json::Value::String(code)) if !code.trim().is_empty() => {
+                Some(code.trim().to_owned())
+            }
+            _ => None,
+        }
+    }
+
     pub fn created_at(&self) -> Option<DateTime<Utc>> {
         self.date_created
             .as_deref()
@@ -86,6 +106,10 @@ mod tests {
             body: String::new(),
             date_created: Some("Wed, 18 Aug 2010 20:01:40 +0000".into()),
             error_code: None,
+            from: String::new(),
+            to: String::new(),
+            direction: "outbound-api".into(),
+            num_media: None,
         };
         assert_eq!(
             message.created_at().unwrap().to_rfc3339(),

@@ -2,6 +2,7 @@
 //! account SID and auth token, form bodies, 5 s to connect and 15 s in all, Twilio's error
 //! bodies decoded into `TwilioError`. Credentials never reach a log line.
 
+pub mod lists;
 pub mod messages;
 pub mod numbers;
 pub mod recordings;

@@ -1,6 +1,7 @@
-//! The webhooks Twilio sends for one inbound call forwarded to the owner, by how the call ends
-//! (twilio.md §5–§7). The demo simulator replays them, so a simulated call takes exactly the
-//! production path: voice webhook, `<Dial>` action, then the parent call's final status.
+//! The webhooks Twilio sends for one inbound call forwarded to the owner (twilio.md §5–§7):
+//! voice webhook, `<Dial>` action (when a leg was dialled), then the parent call's final status.
+//! The demo simulator sends them for a chosen outcome, and `twilio_reconcile` for a call Twilio
+//! lists that the app never heard about, so both take exactly the production path.
 
 use super::webhook_urls::{StatusEvent, WebhookUrls};
 
@@ -55,34 +56,42 @@ impl SimulatedOutcome {
     }
 
     /// `(DialCallStatus, DialCallDuration)`, or `None` when Twilio sends no dial outcome.
-    fn dial(self) -> Option<(&'static str, u32)> {
+    fn dial(self) -> Option<(&'static str, &'static str)> {
         match self {
-            SimulatedOutcome::Answered => Some(("completed", 95)),
-            SimulatedOutcome::NoAnswer => Some(("no-answer", 0)),
-            SimulatedOutcome::Busy => Some(("busy", 0)),
-            SimulatedOutcome::VoicemailPickup => Some(("completed", 4)),
+            SimulatedOutcome::Answered => Some(("completed", "95")),
+            SimulatedOutcome::NoAnswer => Some(("no-answer", "0")),
+            SimulatedOutcome::Busy => Some(("busy", "0")),
+            SimulatedOutcome::VoicemailPickup => Some(("completed", "4")),
             SimulatedOutcome::CallerHungUp => None,
         }
     }
 
     /// The parent call's `CallDuration` in seconds.
-    fn call_duration(self) -> u32 {
+    fn call_duration(self) -> &'static str {
         match self {
-            SimulatedOutcome::Answered => 101,
-            SimulatedOutcome::NoAnswer | SimulatedOutcome::VoicemailPickup => 27,
-            SimulatedOutcome::Busy => 3,
-            SimulatedOutcome::CallerHungUp => 8,
+            SimulatedOutcome::Answered => "101",
+            SimulatedOutcome::NoAnswer | SimulatedOutcome::VoicemailPickup => "27",
+            SimulatedOutcome::Busy => "3",
+            SimulatedOutcome::CallerHungUp => "8",
         }
     }
 }
 
-/// Who calls whom, and the call's SIDs.
+/// How a call ended, as Twilio reports it.
 #[derive(Clone, Copy, Debug)]
-pub struct SimulatedCall<'a> {
+pub struct CallEnding<'a> {
+    /// `(DialCallSid, DialCallStatus, DialCallDuration)`; `None` when no leg was dialled.
+    pub dial: Option<(&'a str, &'a str, &'a str)>,
+    /// The parent call's final `CallStatus` and `CallDuration`.
+    pub call_status: &'a str,
+    pub call_duration: &'a str,
+}
+
+/// Who calls whom, and the call's SID.
+#[derive(Clone, Copy, Debug)]
+pub struct ReplayedCall<'a> {
     pub account_sid: &'a str,
     pub call_sid: &'a str,
-    /// The forwarded leg to the owner's phone.
-    pub dial_call_sid: &'a str,
     pub from: &'a str,
     pub to: &'a str,
 }
@@ -94,46 +103,64 @@ pub struct WebhookStep {
     pub params: Vec<(String, String)>,
 }
 
-/// The webhooks, in order, that Twilio sends for `call` ending in `outcome`.
+/// The webhooks, in order, that Twilio sends for a call ending in `outcome`; the forwarded
+/// leg is `dial_call_sid`.
 pub fn webhook_steps(
     urls: &WebhookUrls<'_>,
-    call: SimulatedCall<'_>,
+    call: ReplayedCall<'_>,
+    dial_call_sid: &str,
     outcome: SimulatedOutcome,
 ) -> Vec<WebhookStep> {
-    let common = |extra: &[(&str, String)]| -> Vec<(String, String)> {
+    let ending = CallEnding {
+        dial: outcome
+            .dial()
+            .map(|(status, duration)| (dial_call_sid, status, duration)),
+        call_status: "completed",
+        call_duration: outcome.call_duration(),
+    };
+    call_webhooks(urls, call, &ending)
+}
+
+/// The webhooks, in order, that Twilio sends for `call` ending as `ending` says.
+pub fn call_webhooks(
+    urls: &WebhookUrls<'_>,
+    call: ReplayedCall<'_>,
+    ending: &CallEnding<'_>,
+) -> Vec<WebhookStep> {
+    let common = |extra: &[(&str, &str)]| -> Vec<(String, String)> {
         [
-            ("AccountSid", call.account_sid.to_owned()),
-            ("ApiVersion", "2010-04-01".to_owned()),
-            ("CallSid", call.call_sid.to_owned()),
-            ("Direction", "inbound".to_owned()),
-            ("From", call.from.to_owned()),
-            ("To", call.to.to_owned()),
+            ("AccountSid", call.account_sid),
+            ("ApiVersion", "2010-04-01"),
+            ("CallSid", call.call_sid),
+            ("Direction", "inbound"),
+            ("From", call.from),
+            ("To", call.to),
         ]
         .iter()
         .chain(extra)
-        .map(|(name, value)| ((*name).to_owned(), value.clone()))
+        .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
         .collect()
     };
     let mut steps = vec![WebhookStep {
         url: urls.voice(),
-        params: common(&[("CallStatus", "ringing".to_owned())]),
+        params: common(&[("CallStatus", "ringing")]),
     }];
-    if let Some((status, duration)) = outcome.dial() {
+    if let Some((sid, status, duration)) = ending.dial {
         steps.push(WebhookStep {
             url: urls.status(StatusEvent::Dial),
             params: common(&[
-                ("CallStatus", "in-progress".to_owned()),
-                ("DialCallSid", call.dial_call_sid.to_owned()),
-                ("DialCallStatus", status.to_owned()),
-                ("DialCallDuration", duration.to_string()),
+                ("CallStatus", "in-progress"),
+                ("DialCallSid", sid),
+                ("DialCallStatus", status),
+                ("DialCallDuration", duration),
             ]),
         });
     }
     steps.push(WebhookStep {
         url: urls.status(StatusEvent::Call),
         params: common(&[
-            ("CallStatus", "completed".to_owned()),
-            ("CallDuration", outcome.call_duration().to_string()),
+            ("CallStatus", ending.call_status),
+            ("CallDuration", ending.call_duration),
         ]),
     });
     steps
@@ -143,16 +170,21 @@ pub fn webhook_steps(
 mod tests {
     use super::*;
 
-    const CALL: SimulatedCall<'static> = SimulatedCall {
+    const CALL: ReplayedCall<'static> = ReplayedCall {
         account_sid: "AC00000000000000000000000000000001",
         call_sid: "CA00000000000000000000000000000001",
-        dial_call_sid: "CA00000000000000000000000000000002",
         from: "+15125550199",
         to: "+15125550100",
     };
+    const DIALLED: &str = "CA00000000000000000000000000000002";
 
     fn steps(outcome: SimulatedOutcome) -> Vec<WebhookStep> {
-        webhook_steps(&WebhookUrls::new("https://demo.test", None), CALL, outcome)
+        webhook_steps(
+            &WebhookUrls::new("https://demo.test", None),
+            CALL,
+            DIALLED,
+            outcome,
+        )
     }
 
     fn param<'a>(step: &'a WebhookStep, name: &str) -> Option<&'a str> {
@@ -219,6 +251,24 @@ mod tests {
     #[test]
     fn the_dial_outcome_names_the_forwarded_leg() {
         let steps = steps(SimulatedOutcome::NoAnswer);
-        assert_eq!(param(&steps[1], "DialCallSid"), Some(CALL.dial_call_sid));
+        assert_eq!(param(&steps[1], "DialCallSid"), Some(DIALLED));
+    }
+
+    #[test]
+    fn a_listed_call_replays_with_its_own_final_status() {
+        let ending = CallEnding {
+            dial: Some(("CAchild", "busy", "0")),
+            call_status: "completed",
+            call_duration: "14",
+        };
+        let steps = call_webhooks(
+            &WebhookUrls::new("https://a.test", Some("tok")),
+            CALL,
+            &ending,
+        );
+        assert_eq!(steps.len(), 3);
+        assert!(steps.iter().all(|s| s.url.contains("webhook_token=tok")));
+        assert_eq!(param(&steps[1], "DialCallStatus"), Some("busy"));
+        assert_eq!(param(&steps[2], "CallDuration"), Some("14"));
     }
 }

@@ -1,0 +1,234 @@
+//! `twilio_reconcile` (twilio.md §10.5, T35): what Twilio logged while the app could not record
+//! it is replayed once, through the real webhook handlers; repeats and overlaps change nothing.
+
+use callbackcloser::{
+    domain::reconcile_window::Window,
+    server::{
+        simulators::{twilio::FakeMessage, twilio_calls::FakeCall},
+        twilio_reconcile,
+    },
+};
+use chrono::{Duration, Utc};
+use sqlx::PgPool;
+
+use crate::{
+    support::{Desk, desk_with},
+    webhook_support::run_jobs_of,
+};
+
+const TRACKING: &str = "+15125550199";
+const CALLER: &str = "+15125550123";
+const TEXTER: &str = "+15125550144";
+
+async fn desk(pool: &PgPool) -> Desk {
+    desk_with(
+        pool,
+        &[
+            ("STRIPE_PRICE_STARTER", "price_starter"),
+            ("STRIPE_PRICE_PRO", "price_pro"),
+            ("TWILIO_VALIDATE_SIGNATURE", "true"),
+        ],
+        "subscription_status = 'ACTIVE', stripe_price_id = 'price_pro'",
+    )
+    .await
+}
+
+fn call(sid: &str, parent: Option<&str>, from: &str, status: &str, minutes_ago: i64) -> FakeCall {
+    FakeCall {
+        sid: sid.into(),
+        parent_call_sid: parent.map(str::to_owned),
+        from: from.into(),
+        to: TRACKING.into(),
+        status: status.into(),
+        start_time: Utc::now() - Duration::minutes(minutes_ago),
+        duration: 0,
+    }
+}
+
+fn inbound(sid: &str, from: &str, body: &str, minutes_ago: i64) -> FakeMessage {
+    FakeMessage {
+        sid: sid.into(),
+        to: TRACKING.into(),
+        from: from.into(),
+        body: body.into(),
+        status_callback: String::new(),
+        status: "received".into(),
+        direction: "inbound".into(),
+        date_created: Utc::now() - Duration::minutes(minutes_ago),
+    }
+}
+
+/// Enqueues one run over the last `minutes` and drains the queue.
+async fn reconcile(desk: &Desk, minutes: i64) {
+    let now = desk.env.state.clock.now();
+    let window = Window::requested(Utc::now() - Duration::minutes(minutes), Utc::now()).unwrap();
+    let mut conn = desk.env.state.pool.acquire().await.unwrap();
+    assert!(
+        twilio_reconcile::enqueue(&mut conn, window, now)
+            .await
+            .unwrap()
+    );
+    drop(conn);
+    run_jobs_of(&desk.env.state).await;
+    let failed: Vec<(String, Option<String>)> =
+        sqlx::query_as("SELECT kind, last_error FROM jobs WHERE last_error IS NOT NULL")
+            .fetch_all(&desk.env.state.pool)
+            .await
+            .unwrap();
+    assert!(failed.is_empty(), "{failed:?}");
+}
+
+async fn count(pool: &PgPool, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
+}
+
+#[sqlx::test]
+async fn t35_a_missed_call_and_a_text_logged_during_an_outage_are_processed_once(pool: PgPool) {
+    let desk = desk(&pool).await;
+    {
+        let mut fake = desk.env.fake.state();
+        fake.calls
+            .push(call("CAparent1", None, CALLER, "completed", 20));
+        fake.calls
+            .push(call("CAchild1", Some("CAparent1"), CALLER, "no-answer", 20));
+        // Still ringing: left for its own callbacks. Before the window: not touched.
+        fake.calls
+            .push(call("CAringing", None, "+15125550155", "in-progress", 2));
+        fake.calls
+            .push(call("CAold", None, "+15125550156", "completed", 300));
+        fake.messages.push(inbound(
+            "SMinbound1",
+            TEXTER,
+            "Do you fix water heaters?",
+            10,
+        ));
+    }
+    reconcile(&desk, 60).await;
+
+    let (outcome, reason): (String, Option<String>) =
+        sqlx::query_as("SELECT outcome, missed_reason FROM calls WHERE call_sid = 'CAparent1'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        (outcome.as_str(), reason.as_deref()),
+        ("missed", Some("no_answer"))
+    );
+    assert_eq!(
+        count(&pool, "SELECT count(*) FROM calls").await,
+        1,
+        "only the ended call in the window"
+    );
+    let sent_to_caller = desk
+        .env
+        .fake
+        .state()
+        .messages
+        .iter()
+        .filter(|m| m.to == CALLER)
+        .count();
+    assert_eq!(sent_to_caller, 1, "the caller got the intro");
+    assert_eq!(
+        count(
+            &pool,
+            "SELECT count(*) FROM messages WHERE twilio_sid = 'SMinbound1'"
+        )
+        .await,
+        1,
+        "the text was processed"
+    );
+    assert_eq!(
+        count(
+            &pool,
+            "SELECT count(*) FROM leads WHERE caller_e164 IN ('+15125550123', '+15125550144')"
+        )
+        .await,
+        2
+    );
+
+    // A second, overlapping run finds everything recorded.
+    let before = desk.env.fake.state().messages.len();
+    reconcile(&desk, 90).await;
+    assert_eq!(
+        desk.env.fake.state().messages.len(),
+        before,
+        "nothing is sent twice"
+    );
+    assert_eq!(count(&pool, "SELECT count(*) FROM calls").await, 1);
+    assert_eq!(
+        count(
+            &pool,
+            "SELECT count(*) FROM messages WHERE direction = 'inbound'"
+        )
+        .await,
+        1
+    );
+}
+
+#[sqlx::test]
+async fn a_delivery_report_that_never_arrived_is_taken_from_the_list(pool: PgPool) {
+    let desk = desk(&pool).await;
+    {
+        let mut fake = desk.env.fake.state();
+        fake.calls
+            .push(call("CAparent2", None, CALLER, "completed", 20));
+        fake.calls
+            .push(call("CAchild2", Some("CAparent2"), CALLER, "busy", 20));
+    }
+    reconcile(&desk, 60).await;
+    assert_eq!(
+        count(&pool, "SELECT count(*) FROM messages WHERE kind = 'intro' AND status IN ('accepted', 'queued')").await,
+        1,
+        "the intro went out and no callback came"
+    );
+    for message in desk.env.fake.state().messages.iter_mut() {
+        message.status = "delivered".into();
+    }
+    reconcile(&desk, 61).await;
+    assert_eq!(
+        count(
+            &pool,
+            "SELECT count(*) FROM messages WHERE kind = 'intro' AND status = 'delivered'"
+        )
+        .await,
+        1
+    );
+}
+
+#[sqlx::test]
+async fn a_start_after_downtime_enqueues_the_gap_once(pool: PgPool) {
+    let now = Utc::now();
+    assert_eq!(
+        twilio_reconcile::enqueue_after_downtime(&pool, now)
+            .await
+            .unwrap(),
+        None,
+        "first start ever"
+    );
+    callbackcloser::server::jobs::heartbeat::write_heartbeat(&pool, now - Duration::minutes(10))
+        .await
+        .unwrap();
+    let window = twilio_reconcile::enqueue_after_downtime(&pool, now)
+        .await
+        .unwrap()
+        .unwrap();
+    // The heartbeat comes back from Postgres in microseconds.
+    let expected = now - Duration::minutes(15);
+    assert!(
+        (window.start - expected).num_milliseconds().abs() < 1,
+        "{}",
+        window.start
+    );
+    twilio_reconcile::enqueue_after_downtime(&pool, now)
+        .await
+        .unwrap();
+    assert_eq!(
+        count(
+            &pool,
+            "SELECT count(*) FROM jobs WHERE kind = 'twilio_reconcile'"
+        )
+        .await,
+        1,
+        "keyed by the window start"
+    );
+}
