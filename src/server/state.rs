@@ -14,6 +14,7 @@ use super::{
     integrations::{stripe::StripeClient, twilio::TwilioClient},
     observability::{Alerts, Metrics, alerts::Dispatcher},
     shutdown::Draining,
+    twilio_reconcile::outage::OutageWatch,
     webhooks::twilio::lines::{self, LineCache},
 };
 
@@ -40,6 +41,8 @@ pub struct AppState {
     pub db_budget: Duration,
     /// The caller's side of the phone simulator; present only in demo mode.
     pub demo_phone: Option<DemoPhone>,
+    /// Notices webhooks that could not reach the database, to reconcile once it is back.
+    pub db_outage: OutageWatch,
 }
 
 impl AppState {
@@ -66,6 +69,7 @@ impl AppState {
         Self {
             pool,
             demo_phone: DemoPhone::from_config(&config),
+            db_outage: OutageWatch::new(config.twilio.account_sid.is_some()),
             twilio: TwilioClient::new(&config),
             stripe: StripeClient::new(&config),
             config: Arc::new(config),

@@ -492,3 +492,26 @@ async fn metrics_need_the_token_when_one_is_set(pool: PgPool) {
 async fn hooks_production(pool: PgPool) -> axum::Router {
     hooks(pool, &production(&[])).app
 }
+
+/// R6: two instances on one database share the unauthorized limiter (it lives in Postgres), so
+/// the 41st unauthorized request across both is refused.
+#[sqlx::test]
+async fn r6_two_instances_share_the_unauthorized_limit(pool: PgPool) {
+    let (first, second) = (hooks(pool.clone(), &[]), hooks(pool.clone(), &[]));
+    active_line(&pool).await;
+    for i in 1..=40 {
+        let instance = if i % 2 == 0 { &first } else { &second };
+        let reply = send(
+            &instance.app,
+            unsigned("/api/twilio/voice", &voice_params(), "203.0.113.9"),
+        )
+        .await;
+        assert_eq!(reply.status, 401, "request {i}");
+    }
+    let reply = send(
+        &first.app,
+        unsigned("/api/twilio/voice", &voice_params(), "203.0.113.9"),
+    )
+    .await;
+    assert_eq!(reply.status, 429);
+}

@@ -232,3 +232,54 @@ async fn a_start_after_downtime_enqueues_the_gap_once(pool: PgPool) {
         "keyed by the window start"
     );
 }
+
+#[sqlx::test]
+async fn a_database_failure_seen_by_a_webhook_is_reconciled_once_the_database_answers(
+    pool: PgPool,
+) {
+    let desk = desk(&pool).await;
+    let state = &desk.env.state;
+    let failed_at = state.clock.now();
+    // Two webhooks hit the same outage: one watcher, one job.
+    state.db_outage.database_failed(&state.pool, &state.clock);
+    state.db_outage.database_failed(&state.pool, &state.clock);
+    let mut windows: Vec<serde_json::Value> = Vec::new();
+    for _ in 0..200 {
+        windows = sqlx::query_scalar("SELECT payload FROM jobs WHERE kind = 'twilio_reconcile'")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        if !windows.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert_eq!(windows.len(), 1, "{windows:?}");
+    let window: Window = serde_json::from_value(windows[0].clone()).unwrap();
+    assert_eq!(window.start, failed_at - Duration::minutes(5));
+}
+
+#[sqlx::test]
+async fn a_webhook_that_cannot_record_its_state_reports_the_outage(pool: PgPool) {
+    let desk = desk(&pool).await;
+    // The database goes away for this app: its pool is closed.
+    desk.env.state.pool.close().await;
+    let params = crate::webhook_support::params(&[
+        ("AccountSid", crate::support::TWILIO_SID),
+        ("MessageSid", "SMoutage1"),
+        ("From", TEXTER),
+        ("To", TRACKING),
+        ("Body", "hello"),
+        ("NumMedia", "0"),
+    ]);
+    let request = crate::webhook_support::signed_with(
+        crate::support::TWILIO_TOKEN,
+        "/api/twilio/sms",
+        &params,
+    );
+    let reply = crate::support::send(&desk.env.app, request).await;
+    assert_eq!(reply.status, 503, "{}", reply.body);
+    assert!(reply.body.contains("\"retryable\":true"));
+    let watching = desk.env.state.db_outage.is_watching();
+    assert!(watching, "the outage is being watched");
+}

@@ -3,6 +3,7 @@
 //! replays what was never recorded through the app's own webhook handlers. Triggers: a start
 //! after downtime (stale heartbeat) and `reconcile-twilio`; everything is keyed by SID.
 
+pub mod outage;
 mod replay;
 
 use chrono::{DateTime, Utc};

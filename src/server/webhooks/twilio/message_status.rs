@@ -54,7 +54,7 @@ pub async fn message_status(State(state): State<AppState>, request: Request) -> 
             tracing::error!(event = "app.error", source = "twilio", kind = "message_status_db", error = %err, "message status not recorded");
             decided.decision = "retry_503";
             decided.log(&state.metrics, request.started);
-            reply::retry_later(Route::MessageStatus)
+            reply::not_recorded(&state, Route::MessageStatus)
         }
     }
 }

@@ -25,8 +25,15 @@ pub fn too_many(decision: &Decision) -> Response {
     crate::server::webhooks::json_reply::too_many(decision, "Too many unauthorized requests")
 }
 
+/// The state could not be recorded: notes the outage, so what Twilio gives up on is reconciled
+/// once the database answers again (twilio.md §10.5), and asks Twilio to retry.
+pub fn not_recorded(state: &crate::server::state::AppState, route: Route) -> Response {
+    state.db_outage.database_failed(&state.pool, &state.clock);
+    retry_later(route)
+}
+
 /// 503 that Twilio retries (the URL's fragment asks it to): the state was not recorded.
-pub fn retry_later(route: Route) -> Response {
+fn retry_later(route: Route) -> Response {
     (
         StatusCode::SERVICE_UNAVAILABLE,
         Json(json!({

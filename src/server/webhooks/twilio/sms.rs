@@ -61,7 +61,7 @@ pub async fn sms(State(state): State<AppState>, request: Request) -> Response {
             tracing::error!(event = "app.error", source = "twilio", kind = "sms_db", error = %err, "inbound text not recorded");
             decided.decision = "retry_503";
             decided.log(&state.metrics, request.started);
-            reply::retry_later(Route::Sms)
+            reply::not_recorded(&state, Route::Sms)
         }
     }
 }

@@ -84,7 +84,7 @@ pub async fn status(State(state): State<AppState>, request: Request) -> Response
             tracing::error!(event = "app.error", source = "twilio", kind = "status_db", error = %err, "status callback not recorded");
             decided.decision = "retry_503";
             decided.log(&state.metrics, request.started);
-            reply::retry_later(Route::Status)
+            reply::not_recorded(&state, Route::Status)
         }
     }
 }

@@ -214,6 +214,7 @@ fn dial(state: &AppState, line: &Line, from: Option<&str>, kind: CallerKind) -> 
 }
 
 fn fallback_alert(state: &AppState, request: &Accepted, cause: &str) {
+    state.db_outage.database_failed(&state.pool, &state.clock);
     state.alerts.report(
         Alert::new(
             "twilio",
