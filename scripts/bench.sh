@@ -22,7 +22,7 @@ SMS_CLIENTS="${SMS_CLIENTS:-6}"
 SMS_SECONDS="${SMS_SECONDS:-30}"
 SMS_WARMUP="${SMS_WARMUP:-5}"
 LIST_REQUESTS="${LIST_REQUESTS:-200}"
-REPORT="$ROOT/target-bench.md"
+REPORT="$ROOT/docs/benchmarks.md"
 
 ensure_rust_tools
 ensure_build_npm_tools
@@ -98,6 +98,8 @@ APP_ENV=development LEPTOS_SITE_ADDR="127.0.0.1:$port" PUBLIC_BASE_URL="$base" \
     "$CARGO_TARGET_DIR/release/callbackcloser" serve >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 wait_for_http "$base/api/health" 60 || { cat "$WORK/server.log"; die "server did not start"; }
+sleep 2
+rss_idle_kb="$(awk '/VmRSS/ {print $2}' "/proc/$SERVER_PID/status")"
 
 say "Lead list: one business with 100 000 leads and 300 000 messages"
 owner_email="bench-owner@callbackcloser.test"
@@ -156,7 +158,11 @@ psql_url "$DATABASE_URL" "VACUUM ANALYZE" >/dev/null
 say "Voice load: $RATE/s for $SECONDS_RUN s after $WARMUP s warm-up"
 [ "${SKIP_VOICE:-0}" = 1 ] && RATE=0
 {
-    echo "# Benchmark, $(date -u +%Y-%m-%d), $(nproc) cores, $(uname -m), PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}')"
+    echo "# Benchmark report (\`./scripts/bench.sh\`), $(date -u +%Y-%m-%d)"
+    echo
+    echo "Written by the benchmark command; quality.md §7's Musts are checked against it (summary at the end)."
+    echo
+    echo "Machine: $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo) RAM, $(uname -sr) $(uname -m); PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') (own durable cluster, same machine); $(rustc --version). Load generators share the machine with the server."
     echo
     echo "## Voice webhook latency"
     echo
@@ -176,6 +182,7 @@ sms_report="$WORK/sms.md"
 "$CARGO_TARGET_DIR/release/examples/bench_sms" "$base" "$token" "$WORK/callers.txt" \
     "$SMS_CLIENTS" "$SMS_SECONDS" "$SMS_WARMUP" >"$sms_report"
 rss="$(awk '/VmRSS/ {print $2 " " $3}' "/proc/$SERVER_PID/status")"
+rss_load_kb="$(awk '/VmRSS/ {print $2}' "/proc/$SERVER_PID/status")"
 handed="$(psql_url "$DATABASE_URL" "SELECT count(*) FILTER (WHERE twilio_sid IS NOT NULL) || ' of ' || count(*)
     FROM messages WHERE direction = 'outbound'")"
 say "Letting the worker finish the queued texts, then stopping the server"
@@ -206,4 +213,35 @@ db_latency="$(awk '/^latency average = / {print $4; exit}' "$WORK/pgbench.txt")"
 } | tee -a "$REPORT"
 fi
 cat "$WORK/list.md" | tee -a "$REPORT"
-say "Report written to target-bench.md (copy the figures into docs/performance.md)"
+
+# The Musts and Goals of quality.md §7 beside the figures above.
+cell() { awk -F'|' -v row="$2" -v col="$3" 'index($2, row) { v = $col; gsub(/[^0-9.]/, "", v); print v; exit }' "$1"; }
+verdict() { # value must goal direction(lt|ge)
+    awk -v v="$1" -v m="$2" -v g="$3" -v d="$4" 'BEGIN {
+        if (v == "") { print "not measured"; exit }
+        ok_m = (d == "lt") ? (v < m) : (v >= m); ok_g = (d == "lt") ? (v < g) : (v >= g);
+        print (ok_m ? "Must met" : "**Must not met**") (ok_g ? ", Goal met" : ", Goal not met") }'
+}
+voice_p99="$(sed -n '/## Voice webhook latency/,/## /p' "$REPORT" | awk -F'|' '$2 ~ /^ p99 / { v = $3; gsub(/[^0-9.]/, "", v); print v; exit }')"
+sms_p99=""; [ -n "${sms_report:-}" ] && sms_p99="$(cell "$sms_report" " p99 " 3)"
+sms_share="$(awk -v a="${app_tps:-}" -v d="${db_tps:-0}" 'BEGIN { if (a != "" && d > 0) printf "%.0f", 100 * a / d }')"
+list_p95="$(cell "$WORK/list.md" "**all views**" 4)"
+first_load="$(cell "$WORK/list.md" "**wasm + js + css**" 4)"
+rss_idle_mb="$((rss_idle_kb / 1024))"
+rss_load_mb=""; [ -n "${rss_load_kb:-}" ] && rss_load_mb="$((rss_load_kb / 1024))"
+{
+    echo
+    echo "## Summary against quality.md §7"
+    echo
+    echo "| metric | measured | Must | Goal | verdict |"
+    echo "|---|---|---|---|---|"
+    echo "| Inbound SMS, share of the pgbench ceiling | ${sms_share:-–} % | ≥ 40 % | ≥ 60 % | $(verdict "$sms_share" 40 60 ge) |"
+    echo "| Inbound SMS, p99 | ${sms_p99:-–} ms | < 50 ms | < 25 ms | $(verdict "$sms_p99" 50 25 lt) |"
+    echo "| Voice webhook, p99 at 200/s | ${voice_p99:-–} ms | < 25 ms | < 5 ms | $(verdict "$voice_p99" 25 5 lt) |"
+    echo "| Lead list, p95 over all views (client time) | ${list_p95:-–} ms | < 50 ms | < 30 ms | $(verdict "$list_p95" 50 30 lt) |"
+    echo "| First load of /app/leads, wasm + js + css | ${first_load:-–} KB | ≤ 300 KB | ≤ 120 KB | $(verdict "$first_load" 300.01 120.01 lt) |"
+    echo "| Server RSS, idle | $rss_idle_mb MB | ≤ 60 MB | ≤ 30 MB | $(verdict "$rss_idle_mb" 60.01 30.01 lt) |"
+    echo "| Server RSS, under the SMS load | ${rss_load_mb:-–} MB | ≤ 250 MB | ≤ 120 MB | $(verdict "$rss_load_mb" 250.01 120.01 lt) |"
+    echo "| Missed call → intro handed to Twilio, p99 | – | < 1 s | < 250 ms | not measured yet |"
+} | tee -a "$REPORT"
+say "Report written to docs/benchmarks.md"

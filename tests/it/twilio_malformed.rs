@@ -1,4 +1,5 @@
-//! Property test (quality.md §5): generated malformed requests at every Twilio route — random
+//! Property test (quality.md §5): generated malformed requests at every Twilio route (voice and
+//! its screening stage, the three status callbacks, SMS, message status) — random
 //! bytes, truncated forms, invalid UTF-8 and `%` escapes, wrong content types, oversize bodies,
 //! repeated and missing fields, unknown enum values, non-numeric durations, bad signatures —
 //! are all answered 4xx, never 5xx or a panic, and change nothing. 1 000 cases per route here,
@@ -10,13 +11,23 @@ use sqlx::PgPool;
 
 use crate::{support::send, webhook_support::*};
 
-const ROUTES: [&str; 5] = [
+const SMS: &str = "/api/twilio/sms";
+const MESSAGE_STATUS: &str = "/api/twilio/message-status?m=6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f";
+
+const ROUTES: [&str; 7] = [
     "/api/twilio/voice",
     "/api/twilio/voice?stage=screen-result",
     "/api/twilio/status?event=dial",
     "/api/twilio/status?event=call",
     "/api/twilio/status",
+    SMS,
+    MESSAGE_STATUS,
 ];
+
+/// The text routes: no call parameters, statuses or durations to corrupt.
+fn is_text_route(path: &str) -> bool {
+    path == SMS || path == MESSAGE_STATUS
+}
 
 /// One generated request and a description for the failure message.
 struct Case {
@@ -52,6 +63,24 @@ fn random_word(rng: &mut StdRng) -> String {
 
 /// A plausible, complete parameter set for `path` (what Twilio would send).
 fn genuine(path: &str, rng: &mut StdRng) -> Vec<(String, String)> {
+    if is_text_route(path) {
+        let sid = format!("SM{:032x}", rng.random::<u128>());
+        let pairs: &[(&str, &str)] = if path == SMS {
+            &[
+                ("From", CALLER),
+                ("To", TRACKING),
+                ("Body", "hello"),
+                ("NumMedia", "0"),
+            ]
+        } else {
+            &[("MessageStatus", "delivered")]
+        };
+        return [("AccountSid", ACCOUNT), ("MessageSid", sid.as_str())]
+            .iter()
+            .chain(pairs)
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+    }
     let sid = format!("CA{:032x}", rng.random::<u128>());
     let mut pairs = vec![
         ("AccountSid".to_owned(), ACCOUNT.to_owned()),
@@ -168,7 +197,11 @@ fn generate(path: &str, rng: &mut StdRng) -> Case {
             }
         }
         6 => {
-            let required: &[&str] = if path.contains("voice") {
+            let required: &[&str] = if path == SMS {
+                &["MessageSid", "From", "To"]
+            } else if path == MESSAGE_STATUS {
+                &["MessageSid", "MessageStatus"]
+            } else if path.contains("voice") {
                 if path.contains("stage") {
                     &["ParentCallSid"]
                 } else {
@@ -186,6 +219,19 @@ fn generate(path: &str, rng: &mut StdRng) -> Case {
             Case {
                 what: "missing required field, signed",
                 request: signed_pairs(path, &pairs),
+            }
+        }
+        7 | 8 if is_text_route(path) => {
+            // A signature over other parameters (an added one) than the body carries.
+            let mut signed_for = pairs.clone();
+            signed_for.push(("Extra".into(), random_word(rng)));
+            Case {
+                what: "signature over different parameters",
+                request: with_signature(
+                    form_request(path, encode(&pairs).into_bytes(), FORM, ip),
+                    path,
+                    &signed_for,
+                ),
             }
         }
         7 => {
