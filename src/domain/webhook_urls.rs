@@ -35,6 +35,18 @@ impl StatusEvent {
     }
 }
 
+/// The path and query Twilio requests for `url`, a webhook URL built on `base` (or already a
+/// bare path): the `#` fragment never reaches the server and is not signed. `None` when `url`
+/// points elsewhere.
+pub fn path_and_query<'u>(base: &str, url: &'u str) -> Option<&'u str> {
+    let url = url.split('#').next().unwrap_or_default();
+    match url.strip_prefix(base.trim_end_matches('/')) {
+        Some(rest) if rest.starts_with('/') => Some(rest),
+        _ if url.starts_with('/') => Some(url),
+        _ => None,
+    }
+}
+
 /// Builds webhook URLs from the public base URL (no trailing slash) and, outside production,
 /// the optional shared webhook token.
 #[derive(Clone, Debug)]
@@ -96,6 +108,24 @@ mod tests {
     use super::*;
 
     const BASE: &str = "https://app.example.com";
+
+    #[test]
+    fn a_webhook_url_is_requested_as_its_path_and_query_without_the_fragment() {
+        let urls = WebhookUrls::new(BASE, Some("tok"));
+        assert_eq!(
+            path_and_query(BASE, &urls.message_status("m1")),
+            Some("/api/twilio/message-status?m=m1&webhook_token=tok")
+        );
+        assert_eq!(
+            path_and_query(BASE, "/api/twilio/sms#rc=3"),
+            Some("/api/twilio/sms")
+        );
+        assert_eq!(
+            path_and_query(BASE, "https://elsewhere.example/api/twilio/sms"),
+            None
+        );
+        assert_eq!(path_and_query(BASE, "https://app.example.comevil/x"), None);
+    }
 
     #[test]
     fn production_urls_carry_only_the_fragment() {

@@ -14,7 +14,7 @@ use sqlx::PgPool;
 
 use crate::{
     support::{Desk, TWILIO_TOKEN, Visitor, app, desk_with},
-    webhook_support::run_jobs_of,
+    webhook_support::{run_jobs_of, until_count},
 };
 
 const CALLER: &str = "+15125550166";
@@ -84,21 +84,14 @@ async fn text_as_caller(desk: &mut Desk, body: &str) {
     run_jobs_of(&desk.env.state).await;
 }
 
-/// Waits (bounded) until the simulated Twilio's callbacks have marked every text delivered.
+/// Waits until the simulated Twilio's callbacks have marked every text delivered.
 async fn until_all_delivered(pool: &PgPool) {
-    for _ in 0..200 {
-        let pending: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM messages WHERE direction = 'outbound' AND status <> 'delivered'",
-        )
-        .fetch_one(pool)
-        .await
-        .unwrap();
-        if pending == 0 {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("the simulated delivery reports never arrived");
+    until_count(
+        pool,
+        "SELECT count(*) FROM messages WHERE direction = 'outbound' AND status <> 'delivered'",
+        0,
+    )
+    .await;
 }
 
 #[sqlx::test]

@@ -13,7 +13,7 @@ use sqlx::PgPool;
 
 use crate::{
     support::{Desk, desk_with},
-    webhook_support::run_jobs_of,
+    webhook_support::{count, run_jobs_of, until_count},
 };
 
 const TRACKING: &str = "+15125550199";
@@ -76,10 +76,6 @@ async fn reconcile(desk: &Desk, minutes: i64) {
             .await
             .unwrap();
     assert!(failed.is_empty(), "{failed:?}");
-}
-
-async fn count(pool: &PgPool, sql: &str) -> i64 {
-    sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
 }
 
 #[sqlx::test]
@@ -243,17 +239,17 @@ async fn a_database_failure_seen_by_a_webhook_is_reconciled_once_the_database_an
     // Two webhooks hit the same outage: one watcher, one job.
     state.db_outage.database_failed(&state.pool, &state.clock);
     state.db_outage.database_failed(&state.pool, &state.clock);
-    let mut windows: Vec<serde_json::Value> = Vec::new();
-    for _ in 0..200 {
-        windows = sqlx::query_scalar("SELECT payload FROM jobs WHERE kind = 'twilio_reconcile'")
+    until_count(
+        &pool,
+        "SELECT count(*) FROM jobs WHERE kind = 'twilio_reconcile'",
+        1,
+    )
+    .await;
+    let windows: Vec<serde_json::Value> =
+        sqlx::query_scalar("SELECT payload FROM jobs WHERE kind = 'twilio_reconcile'")
             .fetch_all(&pool)
             .await
             .unwrap();
-        if !windows.is_empty() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-    }
     assert_eq!(windows.len(), 1, "{windows:?}");
     let window: Window = serde_json::from_value(windows[0].clone()).unwrap();
     assert_eq!(window.start, failed_at - Duration::minutes(5));

@@ -229,6 +229,18 @@ pub async fn count(pool: &PgPool, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
 }
 
+/// Waits (at most 5 s) until `sql`'s count is `expected`: for work another task does on its own
+/// schedule (a simulator's callbacks, a watcher), never for the app's own clock.
+pub async fn until_count(pool: &PgPool, sql: &str, expected: i64) {
+    for _ in 0..200 {
+        if count(pool, sql).await == expected {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("never reached {expected}: {sql}");
+}
+
 /// Rows the webhooks may create, for "nothing changed" assertions.
 pub async fn state_rows(pool: &PgPool) -> (i64, i64, i64, i64) {
     (

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use crate::server::webhooks::twilio::signature;
+use crate::{domain::webhook_urls, server::webhooks::twilio::signature};
 
 #[derive(Clone, Debug)]
 pub struct WebhookPoster {
@@ -45,12 +45,8 @@ impl WebhookPoster {
     /// Posts the signed form to `url`: a webhook URL the app generated (under the public base,
     /// possibly with Twilio's `#` fragment, which is never sent or signed) or a bare path.
     pub async fn post(&self, url: &str, params: &[(String, String)]) -> Result<String, PostError> {
-        let without_fragment = url.split('#').next().unwrap_or_default();
-        let path_and_query = match without_fragment.strip_prefix(&self.public_base) {
-            Some(rest) if rest.starts_with('/') => rest,
-            _ if without_fragment.starts_with('/') => without_fragment,
-            _ => return Err(PostError::ElsewhereUrl(url.to_owned())),
-        };
+        let path_and_query = webhook_urls::path_and_query(&self.public_base, url)
+            .ok_or_else(|| PostError::ElsewhereUrl(url.to_owned()))?;
         let signed_url = format!("{}{path_and_query}", self.public_base);
         let response = self
             .client

@@ -63,6 +63,15 @@ struct Replayed {
     statuses: usize,
 }
 
+/// One run: what every number's pass needs, read once.
+struct Pass<'a> {
+    state: &'a AppState,
+    replayer: Replayer,
+    window: Window,
+    account_sid: String,
+    replayed: Replayed,
+}
+
 pub async fn run(state: &AppState, job: &ClaimedJob) -> Result<(), JobError> {
     let window: Window = serde_json::from_value(job.payload.clone())
         .map_err(|err| JobError::Permanent(format!("twilio_reconcile: bad window: {err}")))?;
@@ -74,11 +83,18 @@ pub async fn run(state: &AppState, job: &ClaimedJob) -> Result<(), JobError> {
     .bind(state.clock.now())
     .fetch_all(&state.pool)
     .await?;
-    let mut replayed = Replayed::default();
+    let mut pass = Pass {
+        state,
+        replayer,
+        window,
+        account_sid: state.config.twilio.account_sid.clone().unwrap_or_default(),
+        replayed: Replayed::default(),
+    };
     for number in &numbers {
-        calls(state, &replayer, window, number, &mut replayed).await?;
-        messages(state, &replayer, window, number, &mut replayed).await?;
+        pass.calls(number).await?;
+        pass.messages(number).await?;
     }
+    let replayed = pass.replayed;
     tracing::info!(
         event = "twilio.reconciled",
         numbers = numbers.len(),
@@ -108,129 +124,121 @@ fn started_at(call: &TwilioCall) -> Option<DateTime<Utc>> {
     call.start_time.as_deref().and_then(parse_twilio_date)
 }
 
-/// Ended calls to `number` in the window that have no row, or a row still `pending`.
-async fn calls(
-    state: &AppState,
-    replayer: &Replayer,
-    window: Window,
-    number: &str,
-    replayed: &mut Replayed,
-) -> Result<(), JobError> {
-    let listed = state
-        .twilio
-        .calls_to(number, &window.start_date())
-        .await
-        .map_err(twilio_failure)?;
-    let account_sid = state.config.twilio.account_sid.clone().unwrap_or_default();
-    for call in listed.iter().filter(|call| call.parent_call_sid.is_none()) {
-        if !started_at(call).is_some_and(|at| window.contains(at)) || !call_has_ended(&call.status)
-        {
-            continue;
-        }
-        let outcome: Option<String> =
-            sqlx::query_scalar("SELECT outcome FROM calls WHERE call_sid = $1")
-                .bind(&call.sid)
-                .fetch_optional(&state.pool)
-                .await?;
-        if outcome.is_some_and(|outcome| outcome != "pending") {
-            continue;
-        }
-        let children = state
-            .twilio
-            .child_calls(&call.sid)
-            .await
-            .map_err(twilio_failure)?;
-        let dial = children.iter().max_by_key(|child| started_at(child));
-        let ending = CallEnding {
-            dial: dial.map(|child| {
-                (
-                    child.sid.as_str(),
-                    child.status.as_str(),
-                    child.duration.as_deref().unwrap_or("0"),
-                )
-            }),
-            call_status: &call.status,
-            call_duration: call.duration.as_deref().unwrap_or("0"),
-        };
-        let replay = ReplayedCall {
-            account_sid: &account_sid,
-            call_sid: &call.sid,
-            from: &call.from,
-            to: &call.to,
-        };
-        for step in call_webhooks(&urls(state), replay, &ending) {
-            replayer.post(&step.url, &step.params).await?;
-        }
-        replayed.calls += 1;
-    }
-    Ok(())
-}
-
 fn in_window(window: Window) -> impl Fn(&TwilioMessage) -> bool {
     move |message| message.created_at().is_none_or(|at| at >= window.start)
 }
 
-/// Inbound texts never stored, and stored outbound texts whose listed status is newer.
-async fn messages(
-    state: &AppState,
-    replayer: &Replayer,
-    window: Window,
-    number: &str,
-    replayed: &mut Replayed,
-) -> Result<(), JobError> {
-    let account_sid = state.config.twilio.account_sid.clone().unwrap_or_default();
-    let inbound = state
-        .twilio
-        .messages_while(("To", number), in_window(window))
-        .await
-        .map_err(twilio_failure)?;
-    for text in inbound.iter().filter(|m| m.direction == "inbound") {
-        if !text.created_at().is_some_and(|at| window.contains(at))
-            || stored(state, &text.sid).await?.is_some()
+impl Pass<'_> {
+    /// Ended calls to `number` in the window that have no row, or a row still `pending`.
+    async fn calls(&mut self, number: &str) -> Result<(), JobError> {
+        let (state, window) = (self.state, self.window);
+        let listed = state
+            .twilio
+            .calls_to(number, &window.start_date())
+            .await
+            .map_err(twilio_failure)?;
+        for call in listed.iter().filter(|call| call.parent_call_sid.is_none()) {
+            if !started_at(call).is_some_and(|at| window.contains(at))
+                || !call_has_ended(&call.status)
+            {
+                continue;
+            }
+            let outcome: Option<String> =
+                sqlx::query_scalar("SELECT outcome FROM calls WHERE call_sid = $1")
+                    .bind(&call.sid)
+                    .fetch_optional(&state.pool)
+                    .await?;
+            if outcome.is_some_and(|outcome| outcome != "pending") {
+                continue;
+            }
+            let children = state
+                .twilio
+                .child_calls(&call.sid)
+                .await
+                .map_err(twilio_failure)?;
+            let dial = children.iter().max_by_key(|child| started_at(child));
+            let ending = CallEnding {
+                dial: dial.map(|child| {
+                    (
+                        child.sid.as_str(),
+                        child.status.as_str(),
+                        child.duration.as_deref().unwrap_or("0"),
+                    )
+                }),
+                call_status: &call.status,
+                call_duration: call.duration.as_deref().unwrap_or("0"),
+            };
+            let replay = ReplayedCall {
+                account_sid: &self.account_sid,
+                call_sid: &call.sid,
+                from: &call.from,
+                to: &call.to,
+            };
+            for step in call_webhooks(&urls(state), replay, &ending) {
+                self.replayer.post(&step.url, &step.params).await?;
+            }
+            self.replayed.calls += 1;
+        }
+        Ok(())
+    }
+
+    /// Inbound texts never stored, and stored outbound texts whose listed status is newer.
+    async fn messages(&mut self, number: &str) -> Result<(), JobError> {
+        let (state, window) = (self.state, self.window);
+        let account_sid = self.account_sid.clone();
+        let inbound = state
+            .twilio
+            .messages_while(("To", number), in_window(window))
+            .await
+            .map_err(twilio_failure)?;
+        for text in inbound.iter().filter(|m| m.direction == "inbound") {
+            if !text.created_at().is_some_and(|at| window.contains(at))
+                || stored(state, &text.sid).await?.is_some()
+            {
+                continue;
+            }
+            let media = text.num_media.clone().unwrap_or_else(|| "0".to_owned());
+            let params = form(&[
+                ("AccountSid", &account_sid),
+                ("Body", &text.body),
+                ("From", &text.from),
+                ("MessageSid", &text.sid),
+                ("NumMedia", &media),
+                ("SmsMessageSid", &text.sid),
+                ("SmsSid", &text.sid),
+                ("To", &text.to),
+            ]);
+            self.replayer.post(&urls(state).sms(), &params).await?;
+            self.replayed.texts += 1;
+        }
+        let outbound = state
+            .twilio
+            .messages_while(("From", number), in_window(window))
+            .await
+            .map_err(twilio_failure)?;
+        for text in outbound
+            .iter()
+            .filter(|m| m.direction.starts_with("outbound"))
         {
-            continue;
+            let Some(id) = stored(state, &text.sid).await? else {
+                continue;
+            };
+            let mut pairs = vec![
+                ("AccountSid", account_sid.as_str()),
+                ("MessageSid", text.sid.as_str()),
+                ("MessageStatus", text.status.as_str()),
+            ];
+            let code = text.error_code_text();
+            if let Some(code) = code.as_deref() {
+                pairs.push(("ErrorCode", code));
+            }
+            self.replayer
+                .post(&urls(state).message_status(&id.to_string()), &form(&pairs))
+                .await?;
+            self.replayed.statuses += 1;
         }
-        let media = text.num_media.clone().unwrap_or_else(|| "0".to_owned());
-        let params = form(&[
-            ("AccountSid", &account_sid),
-            ("Body", &text.body),
-            ("From", &text.from),
-            ("MessageSid", &text.sid),
-            ("NumMedia", &media),
-            ("SmsMessageSid", &text.sid),
-            ("SmsSid", &text.sid),
-            ("To", &text.to),
-        ]);
-        replayer.post(&urls(state).sms(), &params).await?;
-        replayed.texts += 1;
+        Ok(())
     }
-    let outbound = state
-        .twilio
-        .messages_while(("From", number), in_window(window))
-        .await
-        .map_err(twilio_failure)?;
-    for text in outbound
-        .iter()
-        .filter(|m| m.direction.starts_with("outbound"))
-    {
-        let Some(id) = stored(state, &text.sid).await? else {
-            continue;
-        };
-        let mut pairs = vec![
-            ("AccountSid", account_sid.as_str()),
-            ("MessageSid", text.sid.as_str()),
-            ("MessageStatus", text.status.as_str()),
-        ];
-        let code = text.error_code_text();
-        if let Some(code) = code.as_deref() {
-            pairs.push(("ErrorCode", code));
-        }
-        replayer
-            .post(&urls(state).message_status(&id.to_string()), &form(&pairs))
-            .await?;
-        replayed.statuses += 1;
-    }
-    Ok(())
 }
 
 async fn stored(state: &AppState, sid: &str) -> Result<Option<uuid::Uuid>, sqlx::Error> {

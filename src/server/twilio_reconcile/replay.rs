@@ -5,7 +5,10 @@
 use axum::{Router, body::Body, http::Request};
 use tower::ServiceExt as _;
 
-use crate::server::{jobs::JobError, state::AppState, webhooks::twilio::signature};
+use crate::{
+    domain::webhook_urls,
+    server::{jobs::JobError, state::AppState, webhooks::twilio::signature},
+};
 
 pub struct Replayer {
     router: Router,
@@ -41,8 +44,9 @@ impl Replayer {
     /// Posts `params` to `url` (a webhook URL the app generates). A refusal is logged and
     /// skipped, so one odd listed item cannot block the rest; a 5xx or 429 is retried later.
     pub async fn post(&self, url: &str, params: &[(String, String)]) -> Result<(), JobError> {
-        let url = url.split('#').next().unwrap_or_default();
-        let path = url.strip_prefix(&self.public_base).unwrap_or(url);
+        let path = webhook_urls::path_and_query(&self.public_base, url).ok_or_else(|| {
+            JobError::Permanent(format!("twilio_reconcile: {url} is not this app's"))
+        })?;
         let body = url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs(params)
             .finish();
