@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test-slow command (README; not part of every CI run): everything too slow for the main tier
-# (quality.md §2.2). Runs the ignored Rust tests, which hold the long property runs and the
-# kill/restart drills, against a throwaway private PostgreSQL cluster.
+# (quality.md §2.2). Runs the ignored Rust tests, which hold the long property runs, the kill and
+# restart drills (R5, with the test-only `failpoints` feature) and the PostgreSQL restart under load
+# (R8, on a cluster of its own), against a throwaway private PostgreSQL cluster.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 
@@ -19,4 +20,7 @@ if [ -z "${DATABASE_URL:-}" ]; then
 fi
 
 say "Slow tier: ignored tests (long property runs, restart drills)"
-cargo nextest run --features ssr --run-ignored ignored-only --no-fail-fast --no-tests=warn
+cargo nextest run --features ssr,failpoints --run-ignored ignored-only --no-fail-fast --no-tests=warn
+
+say "Slow tier: coverage-guided fuzzing of the webhook parsers (skipped without a nightly toolchain)"
+"$ROOT/scripts/fuzz.sh"

@@ -39,8 +39,8 @@ start_contract_mocks "$LOGS"
 say "Formatting (cargo fmt --check)"
 cargo fmt --all -- --check
 
-say "Clippy, server build"
-cargo clippy --features ssr --all-targets -- -D warnings
+say "Clippy, server build (with the test-only failpoints, so the slow drills are linted too)"
+cargo clippy --features ssr,failpoints --all-targets -- -D warnings
 
 say "Clippy, browser build"
 cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings

@@ -15,6 +15,7 @@ pub mod conversation;
 pub mod db;
 pub mod demo;
 pub mod errors;
+pub mod failpoint;
 pub mod http;
 pub mod insights;
 pub mod integrations;

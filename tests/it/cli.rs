@@ -5,7 +5,7 @@ use std::process::{Command, Output};
 
 use sqlx::PgPool;
 
-use crate::support::{DATA_KEY, SESSION_SECRET};
+use crate::support::{DATA_KEY, SESSION_SECRET, url_of};
 
 fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_callbackcloser"));
@@ -48,18 +48,6 @@ fn production_env() -> Vec<(&'static str, &'static str)> {
         ("STRIPE_PRICE_STARTER", "price_starter"),
         ("STRIPE_PRICE_PRO", "price_pro"),
     ]
-}
-
-/// The URL of the test database behind `pool`.
-fn url_of(pool: &PgPool) -> String {
-    let options = pool.connect_options();
-    format!(
-        "postgres://{}@{}:{}/{}",
-        options.get_username(),
-        options.get_host(),
-        options.get_port(),
-        options.get_database().unwrap_or("postgres")
-    )
 }
 
 #[test]

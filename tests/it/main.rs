@@ -20,11 +20,16 @@ mod jobs_worker;
 mod lead_actions;
 mod numbers;
 mod onboarding;
+mod postgres_restart;
+#[cfg(feature = "failpoints")]
+mod restart_drills;
 mod schema;
+mod server_process;
 mod settings;
 mod sms_conversation;
 mod sms_delivery;
 mod sms_support;
+mod stripe_malformed;
 mod support;
 mod team;
 mod twilio_auth;

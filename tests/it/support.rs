@@ -438,3 +438,15 @@ pub async fn desk_with(pool: &PgPool, extra: &[(&str, &str)], set: &str) -> Desk
         number,
     }
 }
+
+/// The URL of the test database behind `pool`.
+pub fn url_of(pool: &PgPool) -> String {
+    let options = pool.connect_options();
+    format!(
+        "postgres://{}@{}:{}/{}",
+        options.get_username(),
+        options.get_host(),
+        options.get_port(),
+        options.get_database().unwrap_or("postgres")
+    )
+}

@@ -11,6 +11,7 @@ use super::{
     subscription_sync::{self, Applied},
 };
 use crate::server::{
+    failpoint::{self, Failpoint},
     integrations::stripe::{Attempts, StripeApiError, Subscription},
     jobs::{ClaimedJob, JobError, JobKind, NewJob, enqueue},
     observability::Alert,
@@ -191,6 +192,8 @@ async fn process(state: &AppState, event_id: &str) -> Result<(), ProcessError> {
         }
     }
     finish(&mut *tx, event_id, Some(business_id), None, now).await?;
+    // Everything is written but not committed: a crash here must leave the event to process again.
+    failpoint::hit(Failpoint::DuringStripeProcessing);
     tx.commit().await?;
     Ok(())
 }

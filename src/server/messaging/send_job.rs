@@ -12,6 +12,7 @@ use super::delivery::{self, SentText};
 use crate::{
     domain::{message_status, webhook_urls::WebhookUrls},
     server::{
+        failpoint::{self, Failpoint},
         integrations::twilio::{NewMessage, TwilioError, TwilioMessage},
         jobs::{ClaimedJob, JobError},
         observability::Alert,
@@ -99,6 +100,9 @@ pub async fn run(state: &AppState, job: &ClaimedJob) -> Result<(), JobError> {
             status_callback: &status_callback,
         })
         .await;
+    if sent.is_ok() {
+        failpoint::hit(Failpoint::AfterTwilioAccept);
+    }
     let now = state.clock.now();
     let mut tx = state.pool.begin().await?;
     let Some(current) = lock(&mut tx, message_id).await? else {

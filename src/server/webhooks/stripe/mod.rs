@@ -24,6 +24,7 @@ use crate::server::{
         stripe_event,
         stripe_inbox::{self, Recorded},
     },
+    failpoint::{self, Failpoint},
     ratelimit,
     state::AppState,
 };
@@ -106,6 +107,7 @@ pub async fn webhook(State(state): State<AppState>, request: Request) -> Respons
     .await;
     match recorded {
         Ok(Ok(Recorded::New)) => {
+            failpoint::hit(Failpoint::AfterWebhookCommit);
             tracing::info!(
                 event = "stripe.received",
                 event_id = head.id,

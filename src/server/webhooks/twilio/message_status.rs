@@ -17,6 +17,7 @@ use super::{
     reply::{self, Decided},
 };
 use crate::server::{
+    failpoint::{self, Failpoint},
     messaging::delivery::{self, SentText},
     state::AppState,
 };
@@ -41,6 +42,7 @@ pub async fn message_status(State(state): State<AppState>, request: Request) -> 
         let mut tx = state.pool.begin().await?;
         let decision = record(&mut tx, &state, &request, &mut decided).await?;
         tx.commit().await?;
+        failpoint::hit(Failpoint::AfterWebhookCommit);
         Ok::<_, sqlx::Error>(decision)
     }
     .await;

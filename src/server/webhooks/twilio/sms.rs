@@ -16,6 +16,7 @@ use crate::{
     domain::twiml,
     server::{
         conversation::{self, InboundText},
+        failpoint::{self, Failpoint},
         phone::{Source, normalize},
         state::AppState,
     },
@@ -46,6 +47,7 @@ pub async fn sms(State(state): State<AppState>, request: Request) -> Response {
         let mut tx = state.pool.begin().await?;
         let handled = conversation::handle(&mut tx, &state, &text, state.clock.now()).await?;
         tx.commit().await?;
+        failpoint::hit(Failpoint::AfterWebhookCommit);
         Ok::<_, sqlx::Error>(handled)
     }
     .await;

@@ -24,6 +24,7 @@ use crate::{
     },
     server::{
         calls::{self, finalize, lead_procedure, store},
+        failpoint::{self, Failpoint},
         jobs::enqueue,
         phone::{Source, normalize},
         state::AppState,
@@ -97,6 +98,7 @@ where
     let mut tx = state.pool.begin().await?;
     let xml = work(&mut tx).await?;
     tx.commit().await?;
+    failpoint::hit(Failpoint::AfterWebhookCommit);
     Ok(xml)
 }
 

@@ -21,6 +21,7 @@ use crate::{
     },
     server::{
         calls::{owner_notes, store},
+        failpoint::{self, Failpoint},
         observability::Alert,
         phone::{Source, normalize},
         state::AppState,
@@ -151,7 +152,10 @@ async fn record_call(
     let entry = store::log_entry("voice", now, request.form.to_json());
     let upsert = store::upsert(&state.pool, &call, &entry, now);
     match tokio::time::timeout(state.db_budget, upsert).await {
-        Ok(Ok(stored)) => Ok(CallerKind::parse(&stored.caller_kind).unwrap_or(kind)),
+        Ok(Ok(stored)) => {
+            failpoint::hit(Failpoint::AfterWebhookCommit);
+            Ok(CallerKind::parse(&stored.caller_kind).unwrap_or(kind))
+        }
         Ok(Err(err)) => Err(err),
         Err(_) => Err(sqlx::Error::PoolTimedOut),
     }
