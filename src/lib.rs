@@ -6,6 +6,10 @@
 //! with pages), `domain` (pure rules, no IO) and `server` (everything that touches the network,
 //! the database or the process). docs/architecture.md has the map.
 
+// The page views' nested types are deep; builds with coverage instrumentation (the fuzz targets)
+// exceed the default limit when computing their layouts.
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod app;
 pub mod domain;

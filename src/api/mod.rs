@@ -7,6 +7,7 @@ pub mod billing;
 pub mod error;
 pub mod forms;
 pub mod insights;
+pub mod integrations;
 pub mod lead_actions;
 pub mod lead_page;
 pub mod leads;

@@ -21,6 +21,7 @@ use pages::{
     billing::BillingPage,
     forbidden::Forbidden,
     insights::InsightsPage,
+    integrations::IntegrationsPage,
     lead::LeadPage,
     leads::LeadsPage,
     not_found::NotFound,
@@ -138,6 +139,7 @@ fn Pages() -> impl IntoView {
                 <Route path=path!("/app/insights") view=InsightsPage ssr=SsrMode::InOrder />
                 <Route path=path!("/app/settings") view=SettingsPage ssr=SsrMode::InOrder />
                 <Route path=path!("/app/team") view=TeamPage ssr=SsrMode::InOrder />
+                <Route path=path!("/app/integrations") view=IntegrationsPage ssr=SsrMode::InOrder />
                 <Route path=path!("/app/simulator") view=SimulatorPage ssr=SsrMode::Async />
                 <Route path=path!("/reset-password") view=ResetPasswordPage ssr=SsrMode::InOrder />
             </Routes>

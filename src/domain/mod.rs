@@ -1,6 +1,9 @@
 //! Pure product rules: no IO, no clock reads, no randomness. Compiled into both builds, so the
 //! browser can share validation with the server. Each module is unit-tested exhaustively.
 
+/// Server only: time zone tables stay out of the browser bundle.
+#[cfg(feature = "ssr")]
+pub mod airtable_records;
 pub mod billing;
 pub mod call_events;
 pub mod call_webhooks;
@@ -17,6 +20,7 @@ pub mod message_status;
 pub mod messaging_banners;
 pub mod missed_call_rule;
 pub mod next_url;
+pub mod number_import;
 pub mod owner_texts;
 pub mod phone;
 pub mod postal_code;

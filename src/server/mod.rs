@@ -2,6 +2,7 @@
 //! queue and worker, and the command-line tools.
 
 pub mod accounts;
+pub mod airtable;
 pub mod audit;
 pub mod auth;
 pub mod billing;
@@ -24,10 +25,12 @@ pub mod leads;
 pub mod messaging;
 pub mod numbers;
 pub mod observability;
+pub mod outbound_webhooks;
 pub mod outbox;
 pub mod phone;
 pub mod ratelimit;
 pub mod router;
+pub mod secrets_at_rest;
 pub mod serve;
 pub mod shutdown;
 pub mod simulators;

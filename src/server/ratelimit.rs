@@ -65,6 +65,29 @@ pub async fn would_refuse(
     }))
 }
 
+/// Refuses every hit on `key` until `until` (the other side answered 429: every instance waits).
+/// The bucket becomes one full window of `window` that ends at `until`.
+pub async fn hold_full(
+    pool: &PgPool,
+    key: &str,
+    window: Duration,
+    until: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO rate_limit_buckets (key, window_started_at, count, expires_at)
+         VALUES ($1, $2, $3, $4)
+         ON CONFLICT (key) DO UPDATE SET window_started_at = EXCLUDED.window_started_at,
+             count = EXCLUDED.count, expires_at = EXCLUDED.expires_at",
+    )
+    .bind(key)
+    .bind(until - window)
+    .bind(i32::MAX / 2)
+    .bind(until)
+    .execute(pool)
+    .await
+    .map(drop)
+}
+
 /// Forgets a key (a successful sign-in clears its email's failures).
 pub async fn clear(pool: &PgPool, key: &str) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM rate_limit_buckets WHERE key = $1")

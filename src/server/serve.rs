@@ -25,7 +25,7 @@ const DRAIN_NOTICE: Duration = Duration::from_secs(2);
 pub fn job_registry(state: &AppState) -> Registry {
     let (deleting, finalizing) = (state.clone(), state.clone());
     let (sending, nudging, billing) = (state.clone(), state.clone(), state.clone());
-    let reconciling = state.clone();
+    let (reconciling, mirroring) = (state.clone(), state.clone());
     maintenance::register(Registry::new(), state.pool.clone(), state.clock.clone())
         .register(JobKind::DeleteBusiness, move |job: ClaimedJob| {
             let state = deleting.clone();
@@ -50,6 +50,10 @@ pub fn job_registry(state: &AppState) -> Registry {
         .register(JobKind::TwilioReconcile, move |job: ClaimedJob| {
             let state = reconciling.clone();
             async move { crate::server::twilio_reconcile::run(&state, &job).await }
+        })
+        .register(JobKind::AirtablePush, move |job: ClaimedJob| {
+            let state = mirroring.clone();
+            async move { crate::server::airtable::push::run(&state, &job).await }
         })
 }
 

@@ -2,6 +2,9 @@
 //! the real router, fakes only at the network edge. One test binary keeps link time down.
 
 mod account;
+mod airtable;
+mod airtable_import;
+mod airtable_support;
 mod auth;
 mod billing_checkout;
 mod billing_gating;

@@ -10,13 +10,14 @@ use crate::{
 };
 
 /// Pages in the navigation, with whether agents see them.
-const NAV: [(&str, &str, bool); 8] = [
+const NAV: [(&str, &str, bool); 9] = [
     ("/app/leads", "Leads", true),
     ("/app/insights", "Insights", true),
     ("/app/numbers", "Numbers", true),
     ("/app/billing", "Billing", false),
     ("/app/settings", "Settings", false),
     ("/app/team", "Team", false),
+    ("/app/integrations", "Integrations", false),
     ("/app/account", "Account", true),
     ("/sign-out", "Sign out", true),
 ];

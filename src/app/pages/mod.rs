@@ -5,6 +5,7 @@ pub mod auth;
 pub mod billing;
 pub mod forbidden;
 pub mod insights;
+pub mod integrations;
 pub mod lead;
 pub mod leads;
 pub mod not_found;

@@ -34,12 +34,13 @@ pub const FORM_BODY_LIMIT: usize = 64 * 1024;
 const ERROR_BODY_LIMIT: usize = 64 * 1024;
 
 /// Fields never echoed back into a form.
-const NOT_KEPT: [&str; 5] = [
+const NOT_KEPT: [&str; 6] = [
     "password",
     "new_password",
     "current_password",
     "nonce",
     "token",
+    "api_key",
 ];
 
 pub fn is_mutation(path: &str) -> bool {
@@ -204,6 +205,7 @@ fn default_form_page(path: &str) -> String {
             "/app/settings"
         }
         p if p.starts_with("/api/billing/") => "/app/billing",
+        p if p.starts_with("/api/app/integrations/") => "/app/integrations",
         _ => "/app",
     };
     page.to_owned()

@@ -2,6 +2,8 @@
 //! audit-logged with old and new values, effective on the next call.
 
 use serde_json::Value;
+use sqlx::PgConnection;
+use uuid::Uuid;
 
 use super::{lock, notify_changed};
 use crate::{
@@ -134,27 +136,7 @@ pub async fn update(form: NumberSettingsForm) -> Result<(), AppError> {
         &[("forwarding_number", &new.forwarding_number)],
     )
     .await?;
-    sqlx::query(
-        "UPDATE phone_numbers SET label = $2, forwarding_number = $3, caller_id_mode = $4, ring_timeout_seconds = $5,
-             sms_automation_enabled = $6, call_screening_enabled = $7, recording_enabled = $8,
-             recording_disclosure_enabled = $9, recording_disclosure_text = $10, short_answer_threshold_seconds = $11,
-             missed_call_say_enabled = $12, updated_at = now()
-         WHERE id = $1",
-    )
-    .bind(current.id)
-    .bind(&new.label)
-    .bind(&new.forwarding_number)
-    .bind(new.caller_id_mode)
-    .bind(new.ring_timeout_seconds)
-    .bind(new.sms_automation_enabled)
-    .bind(new.call_screening_enabled)
-    .bind(new.recording_enabled)
-    .bind(new.recording_disclosure_enabled)
-    .bind(&new.recording_disclosure_text)
-    .bind(new.short_answer_threshold_seconds)
-    .bind(new.missed_call_say_enabled)
-    .execute(&mut *tx)
-    .await?;
+    write(&mut tx, current.id, &new).await?;
     changes(
         audit_entry(Actor::User(owner.user.id), "number.updated"),
         &current,
@@ -169,7 +151,37 @@ pub async fn update(form: NumberSettingsForm) -> Result<(), AppError> {
     Ok(())
 }
 
-fn changes(
+/// Stores validated settings on a number (the form and the Airtable import).
+pub async fn write(
+    conn: &mut PgConnection,
+    id: Uuid,
+    new: &NumberSettings,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE phone_numbers SET label = $2, forwarding_number = $3, caller_id_mode = $4, ring_timeout_seconds = $5,
+             sms_automation_enabled = $6, call_screening_enabled = $7, recording_enabled = $8,
+             recording_disclosure_enabled = $9, recording_disclosure_text = $10, short_answer_threshold_seconds = $11,
+             missed_call_say_enabled = $12, updated_at = now()
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(&new.label)
+    .bind(&new.forwarding_number)
+    .bind(new.caller_id_mode)
+    .bind(new.ring_timeout_seconds)
+    .bind(new.sms_automation_enabled)
+    .bind(new.call_screening_enabled)
+    .bind(new.recording_enabled)
+    .bind(new.recording_disclosure_enabled)
+    .bind(&new.recording_disclosure_text)
+    .bind(new.short_answer_threshold_seconds)
+    .bind(new.missed_call_say_enabled)
+    .execute(conn)
+    .await
+    .map(drop)
+}
+
+pub fn changes(
     entry: crate::server::audit::Entry,
     old: &NumberView,
     new: &NumberSettings,

@@ -2,6 +2,7 @@
 //! talk to them exactly as they talk to the real thing. The tests use them as the network edge;
 //! demo mode uses them in place of Twilio and Stripe.
 
+pub mod airtable;
 pub mod alert_sink;
 pub mod stripe;
 pub mod twilio;
