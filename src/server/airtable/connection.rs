@@ -30,38 +30,32 @@ pub async fn load(pool: &PgPool, business_id: Uuid) -> Result<Option<Connection>
     .await
 }
 
-/// The connection stops pushing until the owner reconnects (401, 403, 404, unreadable key).
-pub async fn mark_broken(
+/// What an error does to the connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Severity {
+    /// One record failed (422); the connection keeps pushing the others.
+    Record,
+    /// The connection stops pushing until the owner reconnects (401, 403, 404, unreadable key).
+    Broken,
+}
+
+/// Shows `message` as the last error; a broken connection also leaves `active`.
+pub async fn record_error(
     pool: &PgPool,
     business_id: Uuid,
+    severity: Severity,
     message: &str,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE airtable_connections SET status = 'error', last_error = $2, updated_at = $3
+        "UPDATE airtable_connections
+         SET status = CASE WHEN $4 THEN 'error' ELSE status END, last_error = $2, updated_at = $3
          WHERE business_id = $1",
     )
     .bind(business_id)
     .bind(message)
     .bind(now)
-    .execute(pool)
-    .await
-    .map(drop)
-}
-
-/// One record failed (422); the connection keeps pushing the others.
-pub async fn note_error(
-    pool: &PgPool,
-    business_id: Uuid,
-    message: &str,
-    now: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE airtable_connections SET last_error = $2, updated_at = $3 WHERE business_id = $1",
-    )
-    .bind(business_id)
-    .bind(message)
-    .bind(now)
+    .bind(severity == Severity::Broken)
     .execute(pool)
     .await
     .map(drop)

@@ -10,7 +10,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::{
-    connection::{self, Connection},
+    connection::{self, Connection, Severity},
     pacing,
 };
 use crate::{
@@ -63,7 +63,7 @@ pub async fn run(state: &AppState, job: &ClaimedJob) -> Result<(), JobError> {
     let now = state.clock.now();
     let Ok(key) = state.secrets.open(&connection.api_key_encrypted) else {
         let message = "The stored API key cannot be read; connect Airtable again.";
-        connection::mark_broken(&state.pool, business_id, message, now).await?;
+        connection::record_error(&state.pool, business_id, Severity::Broken, message, now).await?;
         return Err(JobError::Permanent(message.into()));
     };
     let base_url = &state.config.public_base_url;
@@ -124,11 +124,13 @@ pub async fn settle(
             Err(JobError::RescheduleAt(until))
         }
         Err(err @ (AirtableError::Rejected | AirtableError::NotFound(_))) => {
-            connection::mark_broken(pool, business_id, &err.to_string(), now).await?;
+            let message = err.to_string();
+            connection::record_error(pool, business_id, Severity::Broken, &message, now).await?;
             Err(JobError::Permanent(err.to_string()))
         }
         Err(err @ AirtableError::Invalid(_)) => {
-            connection::note_error(pool, business_id, &err.to_string(), now).await?;
+            let message = err.to_string();
+            connection::record_error(pool, business_id, Severity::Record, &message, now).await?;
             Err(JobError::Permanent(err.to_string()))
         }
         Err(err @ AirtableError::Unavailable(_)) => Err(JobError::Retryable(err.to_string())),

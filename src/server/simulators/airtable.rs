@@ -105,13 +105,7 @@ impl FakeAirtable {
 
     /// Serves on a free loopback port; returns the base URL.
     pub async fn spawn(&self) -> String {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("loopback port");
-        let addr = listener.local_addr().expect("bound address");
-        let router = self.router();
-        tokio::spawn(async move { axum::serve(listener, router).await });
-        format!("http://{addr}")
+        super::serve_on_loopback(self.router()).await
     }
 
     /// Logs the request; `Some` is the answer when the fake refuses it (outage, scripted

@@ -62,15 +62,10 @@ impl AlertSink {
 
     /// Serves on a free loopback port; returns the URL to post alerts to.
     pub async fn spawn(&self) -> String {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("loopback port");
-        let addr = listener.local_addr().expect("bound address");
         let router = Router::new()
             .route("/alerts", post(receive))
             .with_state(self.clone());
-        tokio::spawn(async move { axum::serve(listener, router).await });
-        format!("http://{addr}/alerts")
+        format!("{}/alerts", super::serve_on_loopback(router).await)
     }
 }
 

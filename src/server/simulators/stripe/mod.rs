@@ -133,13 +133,9 @@ impl FakeStripe {
 
     /// Serves on a free loopback port; returns the base URL.
     pub async fn spawn(&self) -> String {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("loopback port");
-        let base = format!("http://{}", listener.local_addr().expect("bound address"));
+        // Nothing calls the fake before `spawn` returns, so its base is known in time.
+        let base = crate::server::simulators::serve_on_loopback(self.router()).await;
         *self.base.lock().unwrap_or_else(|p| p.into_inner()) = base.clone();
-        let router = self.router();
-        tokio::spawn(async move { axum::serve(listener, router).await });
         base
     }
 
