@@ -42,4 +42,5 @@ pub mod timezones;
 pub mod twilio_errors;
 pub mod twiml;
 pub mod url;
+pub mod webhook_destination;
 pub mod webhook_urls;
