@@ -66,19 +66,7 @@ async fn r5_b_a_webhook_redelivered_after_a_crash_before_its_answer_is_a_no_op(p
     );
 
     // An inbound text: committed, then the process dies before Twilio hears back.
-    let server = drill.start(Some(Failpoint::AfterWebhookCommit)).await;
-    let lost = drill
-        .twilio_poster(&server.base)
-        .post("/api/twilio/sms", &text)
-        .await;
-    assert!(matches!(lost, Err(PostError::Unreachable(_))), "{lost:?}");
-    server.aborted().await;
-    let server = drill.start(None).await;
-    drill
-        .twilio_poster(&server.base)
-        .post("/api/twilio/sms", &text)
-        .await
-        .expect("the redelivery is acknowledged");
+    let server = lost_answer_then_redelivery(&drill, "/api/twilio/sms", &text).await;
     drill
         .twilio_poster(&server.base)
         .post(
@@ -90,19 +78,8 @@ async fn r5_b_a_webhook_redelivered_after_a_crash_before_its_answer_is_a_no_op(p
     server.killed();
 
     // The missed call's dial result: committed, then the same crash.
-    let server = drill.start(Some(Failpoint::AfterWebhookCommit)).await;
-    let lost = drill
-        .twilio_poster(&server.base)
-        .post("/api/twilio/status?event=dial", &no_answer)
-        .await;
-    assert!(matches!(lost, Err(PostError::Unreachable(_))), "{lost:?}");
-    server.aborted().await;
-    let server = drill.start(None).await;
-    drill
-        .twilio_poster(&server.base)
-        .post("/api/twilio/status?event=dial", &no_answer)
-        .await
-        .expect("the redelivery is acknowledged");
+    let server =
+        lost_answer_then_redelivery(&drill, "/api/twilio/status?event=dial", &no_answer).await;
 
     drill.expire_leases().await;
     drill.until_jobs_done().await;
@@ -120,6 +97,27 @@ async fn r5_b_a_webhook_redelivered_after_a_crash_before_its_answer_is_a_no_op(p
     }
     drill.assert_no_text_twice().await;
     drop(server);
+}
+
+/// Posts `form` to a server armed to die right after the webhook's commit (Twilio gets no
+/// answer), then redelivers it to a restarted server, which must acknowledge it; returns that
+/// server.
+async fn lost_answer_then_redelivery(
+    drill: &Drill,
+    path: &str,
+    form: &[(String, String)],
+) -> Server {
+    let server = drill.start(Some(Failpoint::AfterWebhookCommit)).await;
+    let lost = drill.twilio_poster(&server.base).post(path, form).await;
+    assert!(matches!(lost, Err(PostError::Unreachable(_))), "{lost:?}");
+    server.aborted().await;
+    let server = drill.start(None).await;
+    drill
+        .twilio_poster(&server.base)
+        .post(path, form)
+        .await
+        .expect("the redelivery is acknowledged");
+    server
 }
 
 #[ignore = "test-slow: restart drill (R5 c)"]
