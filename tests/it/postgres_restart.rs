@@ -21,12 +21,10 @@ use callbackcloser::{
         db,
         simulators::{
             twilio::FakeMessage,
-            twilio_calls::FakeCall,
             webhook_poster::{PostError, form},
         },
     },
 };
-use chrono::Utc;
 use sqlx::{PgPool, postgres::PgPoolOptions};
 
 use crate::{
@@ -34,7 +32,7 @@ use crate::{
         Drill, call, deliver_stripe, eventually, eventually_within, free_port, inbound_text,
     },
     support::TWILIO_SID,
-    webhook_support::{TRACKING, alert_sink, count, line_with},
+    webhook_support::{TRACKING, alert_sink, count, line_with, listed_call, listed_text},
 };
 
 const OUTAGE_CALLER: &str = "+15125550188";
@@ -182,6 +180,8 @@ fn server_binaries() -> PathBuf {
 type Sent = (FakeMessage, Result<(), u16>);
 
 /// Texts from a new caller each, posted one after another until told to stop; what each got.
+/// Like Twilio, the fake logs each text in its Messages list before the webhook is posted, so a
+/// reconcile run at any moment sees every text that reached the app.
 struct TextLoad {
     stop: Arc<AtomicBool>,
     sent: Arc<Mutex<Vec<Sent>>>,
@@ -194,6 +194,7 @@ impl TextLoad {
             sent: Arc::default(),
         };
         let poster = drill.twilio_poster(base);
+        let twilio = drill.twilio.clone();
         let (stop, sent) = (load.stop.clone(), load.sent.clone());
         tokio::spawn(async move {
             for i in 0..80 {
@@ -203,6 +204,8 @@ impl TextLoad {
                 let sid = format!("SMload{i:04}");
                 let from = format!("+1512555{:04}", 3000 + i);
                 let body = format!("Water heater leaking ({i})");
+                let logged = listed_text(&sid, &from, &body, 0);
+                twilio.state().messages.push(logged.clone());
                 let outcome = match poster
                     .post("/api/twilio/sms", &inbound_text(&sid, &from, &body))
                     .await
@@ -210,16 +213,6 @@ impl TextLoad {
                     Ok(_) => Ok(()),
                     Err(PostError::Refused { status, .. }) => Err(status),
                     Err(other) => panic!("{other}"),
-                };
-                let logged = FakeMessage {
-                    sid,
-                    to: TRACKING.into(),
-                    from,
-                    body,
-                    status_callback: String::new(),
-                    status: "received".into(),
-                    direction: "inbound".into(),
-                    date_created: Utc::now(),
                 };
                 sent.lock().unwrap().push((logged, outcome));
                 tokio::time::sleep(Duration::from_millis(40)).await;
@@ -243,18 +236,6 @@ impl TextLoad {
             sent.lock().unwrap().len() >= count
         })
         .await;
-    }
-}
-
-fn fake_call(sid: &str, parent: Option<&str>, from: &str, status: &str) -> FakeCall {
-    FakeCall {
-        sid: sid.into(),
-        parent_call_sid: parent.map(str::to_owned),
-        from: from.into(),
-        to: TRACKING.into(),
-        status: status.into(),
-        start_time: Utc::now(),
-        duration: 0,
     }
 }
 
@@ -340,6 +321,11 @@ async fn r8_a_database_restart_under_load_loses_and_duplicates_nothing() {
     })
     .await;
 
+    // Twilio's own log of the call, which ended before the database came back.
+    drill.twilio.state().calls.extend([
+        listed_call("CAoutage", None, OUTAGE_CALLER, "completed", 0),
+        listed_call("CAoutage-child", Some("CAoutage"), TRACKING, "no-answer", 0),
+    ]);
     cluster.start();
     load.until_sent(load.count() + 10).await;
     let texts = load.finish();
@@ -347,17 +333,6 @@ async fn r8_a_database_restart_under_load_loses_and_duplicates_nothing() {
         texts.iter().any(|(_, outcome)| *outcome == Err(503)),
         "some texts arrived while the database was down"
     );
-    // Twilio keeps its own log of every call and text, answered or not.
-    {
-        let mut twilio = drill.twilio.state();
-        twilio
-            .messages
-            .extend(texts.iter().map(|(text, _)| text.clone()));
-        twilio.calls.extend([
-            fake_call("CAoutage", None, OUTAGE_CALLER, "completed"),
-            fake_call("CAoutage-child", Some("CAoutage"), TRACKING, "no-answer"),
-        ]);
-    }
 
     let all_texts = texts.len() as i64;
     let (pool, drill) = (&pool, &drill);

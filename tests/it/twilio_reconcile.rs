@@ -1,19 +1,13 @@
 //! `twilio_reconcile` (twilio.md §10.5, T35): what Twilio logged while the app could not record
 //! it is replayed once, through the real webhook handlers; repeats and overlaps change nothing.
 
-use callbackcloser::{
-    domain::reconcile_window::Window,
-    server::{
-        simulators::{twilio::FakeMessage, twilio_calls::FakeCall},
-        twilio_reconcile,
-    },
-};
+use callbackcloser::{domain::reconcile_window::Window, server::twilio_reconcile};
 use chrono::{Duration, Utc};
 use sqlx::PgPool;
 
 use crate::{
     support::{Desk, desk_with},
-    webhook_support::{count, run_jobs_of, until_count},
+    webhook_support::{count, listed_call, listed_text, run_jobs_of, until_count},
 };
 
 const TRACKING: &str = "+15125550199";
@@ -31,31 +25,6 @@ async fn desk(pool: &PgPool) -> Desk {
         "subscription_status = 'ACTIVE', stripe_price_id = 'price_pro'",
     )
     .await
-}
-
-fn call(sid: &str, parent: Option<&str>, from: &str, status: &str, minutes_ago: i64) -> FakeCall {
-    FakeCall {
-        sid: sid.into(),
-        parent_call_sid: parent.map(str::to_owned),
-        from: from.into(),
-        to: TRACKING.into(),
-        status: status.into(),
-        start_time: Utc::now() - Duration::minutes(minutes_ago),
-        duration: 0,
-    }
-}
-
-fn inbound(sid: &str, from: &str, body: &str, minutes_ago: i64) -> FakeMessage {
-    FakeMessage {
-        sid: sid.into(),
-        to: TRACKING.into(),
-        from: from.into(),
-        body: body.into(),
-        status_callback: String::new(),
-        status: "received".into(),
-        direction: "inbound".into(),
-        date_created: Utc::now() - Duration::minutes(minutes_ago),
-    }
 }
 
 /// Enqueues one run over the last `minutes` and drains the queue.
@@ -84,15 +53,25 @@ async fn t35_a_missed_call_and_a_text_logged_during_an_outage_are_processed_once
     {
         let mut fake = desk.env.fake.state();
         fake.calls
-            .push(call("CAparent1", None, CALLER, "completed", 20));
-        fake.calls
-            .push(call("CAchild1", Some("CAparent1"), CALLER, "no-answer", 20));
+            .push(listed_call("CAparent1", None, CALLER, "completed", 20));
+        fake.calls.push(listed_call(
+            "CAchild1",
+            Some("CAparent1"),
+            CALLER,
+            "no-answer",
+            20,
+        ));
         // Still ringing: left for its own callbacks. Before the window: not touched.
+        fake.calls.push(listed_call(
+            "CAringing",
+            None,
+            "+15125550155",
+            "in-progress",
+            2,
+        ));
         fake.calls
-            .push(call("CAringing", None, "+15125550155", "in-progress", 2));
-        fake.calls
-            .push(call("CAold", None, "+15125550156", "completed", 300));
-        fake.messages.push(inbound(
+            .push(listed_call("CAold", None, "+15125550156", "completed", 300));
+        fake.messages.push(listed_text(
             "SMinbound1",
             TEXTER,
             "Do you fix water heaters?",
@@ -167,9 +146,14 @@ async fn a_delivery_report_that_never_arrived_is_taken_from_the_list(pool: PgPoo
     {
         let mut fake = desk.env.fake.state();
         fake.calls
-            .push(call("CAparent2", None, CALLER, "completed", 20));
-        fake.calls
-            .push(call("CAchild2", Some("CAparent2"), CALLER, "busy", 20));
+            .push(listed_call("CAparent2", None, CALLER, "completed", 20));
+        fake.calls.push(listed_call(
+            "CAchild2",
+            Some("CAparent2"),
+            CALLER,
+            "busy",
+            20,
+        ));
     }
     reconcile(&desk, 60).await;
     assert_eq!(

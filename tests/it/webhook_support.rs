@@ -7,7 +7,7 @@ use axum::{Router, body::Body, extract::ConnectInfo, http::Request};
 use callbackcloser::server::{
     clock::ManualClock,
     router::router,
-    simulators::alert_sink::AlertSink,
+    simulators::{alert_sink::AlertSink, twilio::FakeMessage, twilio_calls::FakeCall},
     state::AppState,
     webhooks::twilio::{lines::LineCache, signature},
 };
@@ -291,4 +291,37 @@ pub async fn bodies(pool: &PgPool, kind: &str) -> Vec<String> {
         .fetch_all(pool)
         .await
         .unwrap()
+}
+
+/// A call as Twilio's Calls list shows it, started `minutes_ago` (twilio.md §10.5).
+pub fn listed_call(
+    sid: &str,
+    parent: Option<&str>,
+    from: &str,
+    status: &str,
+    minutes_ago: i64,
+) -> FakeCall {
+    FakeCall {
+        sid: sid.into(),
+        parent_call_sid: parent.map(str::to_owned),
+        from: from.into(),
+        to: TRACKING.into(),
+        status: status.into(),
+        start_time: chrono::Utc::now() - chrono::Duration::minutes(minutes_ago),
+        duration: 0,
+    }
+}
+
+/// An inbound text as Twilio's Messages list shows it, created `minutes_ago`.
+pub fn listed_text(sid: &str, from: &str, body: &str, minutes_ago: i64) -> FakeMessage {
+    FakeMessage {
+        sid: sid.into(),
+        to: TRACKING.into(),
+        from: from.into(),
+        body: body.into(),
+        status_callback: String::new(),
+        status: "received".into(),
+        direction: "inbound".into(),
+        date_created: chrono::Utc::now() - chrono::Duration::minutes(minutes_ago),
+    }
 }
