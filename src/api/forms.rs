@@ -49,12 +49,21 @@ pub async fn take_form_flash(page: String) -> Result<Option<FormFlash>, AppError
 /// Session key of a one-time notice (a link shown once, a confirmation).
 pub const NOTICE_KEY: &str = "notice";
 
-/// Something to show once on a page after a successful action, e.g. an invitation link.
+/// Something to show once on a page after a successful action, e.g. an invitation link or a
+/// webhook signing secret.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Notice {
     pub page: String,
     pub message: String,
-    pub link: Option<String>,
+    /// A value to copy, shown in a read-only field.
+    pub copy: Option<CopyValue>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CopyValue {
+    /// The field's accessible name ("Link", "Signing secret").
+    pub label: String,
+    pub text: String,
 }
 
 /// The notice for `page`, removed as it is read.

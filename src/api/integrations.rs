@@ -1,9 +1,10 @@
-//! `/app/integrations` (integrations.md §2, web.md §6): the Airtable connection. Owners only.
+//! `/app/integrations` (integrations.md §2, web.md §6): the Airtable connection; the webhook
+//! endpoints' actions are in `webhook_endpoints`. Owners only.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::error::AppError;
+use super::{error::AppError, webhook_endpoints::EndpointView};
 use crate::domain::number_import::RowReport;
 
 /// The connect form; the key is never sent back to the page.
@@ -48,11 +49,13 @@ pub struct ImportReport {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IntegrationsPage {
     pub airtable: Option<AirtableView>,
+    pub webhooks: Vec<EndpointView>,
+    pub max_webhooks: usize,
 }
 
 #[server(prefix = "/api/app/integrations", endpoint = "page")]
 pub async fn get_integrations_page() -> Result<IntegrationsPage, AppError> {
-    crate::server::airtable::settings::page().await
+    crate::server::integrations_page::page().await
 }
 
 #[server(prefix = "/api/app/integrations", endpoint = "airtable/connect")]

@@ -18,3 +18,4 @@ pub mod simulator;
 pub mod site;
 pub mod team;
 pub mod viewer;
+pub mod webhook_endpoints;

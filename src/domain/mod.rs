@@ -21,6 +21,7 @@ pub mod messaging_banners;
 pub mod missed_call_rule;
 pub mod next_url;
 pub mod number_import;
+pub mod outbound_events;
 pub mod owner_texts;
 pub mod phone;
 pub mod postal_code;

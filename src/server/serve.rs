@@ -25,7 +25,7 @@ const DRAIN_NOTICE: Duration = Duration::from_secs(2);
 pub fn job_registry(state: &AppState) -> Registry {
     let (deleting, finalizing) = (state.clone(), state.clone());
     let (sending, nudging, billing) = (state.clone(), state.clone(), state.clone());
-    let (reconciling, mirroring) = (state.clone(), state.clone());
+    let (reconciling, mirroring, delivering) = (state.clone(), state.clone(), state.clone());
     maintenance::register(Registry::new(), state.pool.clone(), state.clock.clone())
         .register(JobKind::DeleteBusiness, move |job: ClaimedJob| {
             let state = deleting.clone();
@@ -54,6 +54,10 @@ pub fn job_registry(state: &AppState) -> Registry {
         .register(JobKind::AirtablePush, move |job: ClaimedJob| {
             let state = mirroring.clone();
             async move { crate::server::airtable::push::run(&state, &job).await }
+        })
+        .register(JobKind::WebhookDeliver, move |job: ClaimedJob| {
+            let state = delivering.clone();
+            async move { crate::server::outbound_webhooks::deliver::run(&state, &job).await }
         })
 }
 

@@ -13,6 +13,7 @@ use super::{
     http::security_headers::SecurityPolicy,
     integrations::{airtable::AirtableClient, stripe::StripeClient, twilio::TwilioClient},
     observability::{Alerts, Metrics, alerts::Dispatcher},
+    outbound_webhooks::client::WebhookClient,
     secrets_at_rest::SecretBox,
     shutdown::Draining,
     twilio_reconcile::outage::OutageWatch,
@@ -32,6 +33,8 @@ pub struct AppState {
     pub twilio: TwilioClient,
     pub stripe: StripeClient,
     pub airtable: AirtableClient,
+    /// Outbound webhooks; refuses non-public addresses in production.
+    pub webhooks: WebhookClient,
     /// Seals and opens the secrets owners give us (Airtable keys, webhook secrets).
     pub secrets: SecretBox,
     pub draining: Draining,
@@ -77,6 +80,7 @@ impl AppState {
             twilio: TwilioClient::new(&config),
             stripe: StripeClient::new(&config),
             airtable: AirtableClient::new(&config.airtable.api_base),
+            webhooks: WebhookClient::new(config.is_production()),
             secrets: SecretBox::new(&config.data_encryption_key),
             config: Arc::new(config),
             clock,

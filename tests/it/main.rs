@@ -23,6 +23,8 @@ mod jobs_worker;
 mod lead_actions;
 mod numbers;
 mod onboarding;
+mod outbound_webhook_support;
+mod outbound_webhooks;
 mod postgres_restart;
 #[cfg(feature = "failpoints")]
 mod restart_drills;

@@ -28,6 +28,15 @@ impl FormState {
             .map(str::to_owned)
     }
 
+    /// This state if the flash came from the form whose hidden `form` field is `form`, else
+    /// an empty one: a page with several forms shows each its own messages.
+    pub fn for_form(&self, form: &str) -> FormState {
+        match &self.0 {
+            Some(flash) if flash.value("form") == Some(form) => self.clone(),
+            _ => FormState::default(),
+        }
+    }
+
     /// A message about the whole submit.
     pub fn message(&self) -> Option<String> {
         self.0

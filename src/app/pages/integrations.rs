@@ -1,5 +1,5 @@
-//! `/app/integrations` (integrations.md §2): connect Airtable, see how the mirror is doing,
-//! send a test record, resync, disconnect. Owners only.
+//! `/app/integrations` (integrations.md §2, §3): connect Airtable, see how the mirror is doing,
+//! send a test record, resync, disconnect; then the outbound webhooks. Owners only.
 
 use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_meta::Title;
@@ -7,7 +7,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::{
     api::{
-        forms::take_form_flash,
+        forms::{take_form_flash, take_notice},
         integrations::{
             AirtableView, ConnectAirtable, DisconnectAirtable, ImportNumberSettings, ImportReport,
             ResyncAirtable, SendAirtableTestRecord, get_integrations_page,
@@ -17,11 +17,16 @@ use crate::{
         components::{
             app_layout::{AppLayout, PageTitle},
             form::{Field, FormMessage, FormState, SmartForm, SubmitButton},
+            notice::OnceNotice,
         },
         current_page,
+        pages::webhook_endpoints::WebhookEndpoints,
     },
     domain::number_import::RowOutcome,
 };
+
+/// The hidden `form` value of the Airtable forms.
+const AIRTABLE_FORM: &str = "airtable";
 
 fn done_message(done: &str) -> Option<&'static str> {
     match done {
@@ -30,6 +35,12 @@ fn done_message(done: &str) -> Option<&'static str> {
         "test-record" => Some("Test record sent."),
         "resync" => Some("Resync started: calls and leads of the last 90 days are on their way."),
         "imported" => Some("Number settings imported. The report is below."),
+        "endpoint-saved" => Some("Endpoint saved."),
+        "endpoint-deleted" => Some("Endpoint deleted. Nothing more will be sent to it."),
+        "test-event" => Some(
+            "Test event queued: it reaches the endpoint within seconds and appears under Recent deliveries.",
+        ),
+        "resent" => Some("Resend queued with a fresh signature."),
         _ => None,
     }
 }
@@ -41,22 +52,29 @@ pub fn IntegrationsPage() -> impl IntoView {
         .get("done")
         .and_then(|done| done_message(&done));
     let data = Resource::new(current_page, |page| async move {
-        (
-            FormState(take_form_flash(page).await.ok().flatten()),
-            get_integrations_page().await,
-        )
+        let form = FormState(take_form_flash(page.clone()).await.ok().flatten());
+        let notice = take_notice(page).await.ok().flatten();
+        (form, notice, get_integrations_page().await)
     });
     view! {
         <Title text="Integrations" />
         <AppLayout>
-            <PageTitle title="Integrations" lead="Mirror every call and lead into your own Airtable base. Calls and texts never wait for it." />
+            <PageTitle title="Integrations" lead="Mirror every call and lead into your own Airtable base, or send signed events to your own tools. Calls and texts never wait for either." />
             {done.map(|message| view! { <p role="status" class="mt-4 rounded-lg bg-teal-50 px-3 py-2 text-teal-900">{message}</p> })}
             <Suspense fallback=|| ()>
-                {move || data.get().map(|(form, page)| match page {
-                    Ok(page) => match page.airtable {
-                        Some(airtable) => view! { <Connected airtable form /> }.into_any(),
-                        None => view! { <ConnectForm form /> }.into_any(),
-                    },
+                {move || data.get().map(|(form, notice, page)| match page {
+                    Ok(page) => {
+                        let airtable_form = form.for_form(AIRTABLE_FORM);
+                        view! {
+                            {notice.map(|notice| view! { <OnceNotice notice /> })}
+                            {match page.airtable {
+                                Some(airtable) => view! { <Connected airtable form=airtable_form /> }.into_any(),
+                                None => view! { <ConnectForm form=airtable_form /> }.into_any(),
+                            }}
+                            <WebhookEndpoints endpoints=page.webhooks max=page.max_webhooks form />
+                        }
+                        .into_any()
+                    }
                     Err(err) => view! { <p class="mt-4 text-red-700">{err.to_string()}</p> }.into_any(),
                 })}
             </Suspense>
@@ -74,6 +92,7 @@ fn ConnectForm(form: FormState) -> impl IntoView {
         <SmartForm>
             <form method="post" action=ConnectAirtable::PATH class="mt-6 max-w-xl space-y-4" novalidate>
                 <h2 class="text-lg font-semibold">"Airtable"</h2>
+                <input type="hidden" name="form" value=AIRTABLE_FORM />
                 <FormMessage message=message />
                 <Field label="Personal access token" name="api_key" kind="password" autocomplete="off" error=e("api_key")
                     hint="Needs data.records:read, data.records:write and schema.bases:read. Stored encrypted and never shown again." />
@@ -147,6 +166,7 @@ fn ActionButton(path: &'static str, label: &'static str) -> impl IntoView {
     view! {
         <SmartForm>
             <form method="post" action=path>
+                <input type="hidden" name="form" value=AIRTABLE_FORM />
                 <button type="submit" class="min-h-11 rounded-lg border border-slate-300 px-4 font-semibold">{label}</button>
             </form>
         </SmartForm>

@@ -15,3 +15,4 @@ pub mod public;
 pub mod settings;
 pub mod simulator;
 pub mod team;
+pub mod webhook_endpoints;

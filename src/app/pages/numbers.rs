@@ -22,14 +22,6 @@ use crate::{
     domain::phone::display,
 };
 
-/// Which form on the page a flash belongs to (each form posts a hidden `form` field).
-fn flash_for(state: &FormState, form: &str) -> FormState {
-    match &state.0 {
-        Some(flash) if flash.value("form") == Some(form) => state.clone(),
-        _ => FormState::default(),
-    }
-}
-
 #[component]
 pub fn NumbersPage() -> impl IntoView {
     let done = use_query_map().get_untracked().get("done");
@@ -77,8 +69,8 @@ fn NumbersBody(page: NumbersPage, form: FormState) -> impl IntoView {
         })
         .collect();
     let owner = page.is_owner;
-    let resync_all_message = flash_for(&form, "resync-all").message();
-    let buy_form = flash_for(&form, "buy");
+    let resync_all_message = form.for_form("resync-all").message();
+    let buy_form = form.for_form("buy");
     view! {
         {(owner && active.len() > 1).then(|| view! {
             <SmartForm>
@@ -141,9 +133,9 @@ fn NumberCard(
         .map_or("Off".to_owned(), |s| {
             format!("Answered calls under {s} s count as missed")
         });
-    let resync_message = flash_for(&form, &format!("resync-{id}")).message();
-    let update_form = flash_for(&form, &format!("update-{id}"));
-    let detach_form = flash_for(&form, &format!("detach-{id}"));
+    let resync_message = form.for_form(&format!("resync-{id}")).message();
+    let update_form = form.for_form(&format!("update-{id}"));
+    let detach_form = form.for_form(&format!("detach-{id}"));
     let resync_form_id = format!("resync-{id}");
     let resync_id = id.clone();
     view! {
@@ -290,7 +282,7 @@ fn HeldNumber(number: NumberView, owner: bool, form: FormState) -> impl IntoView
             {owner.then(|| view! {
                 <SmartForm>
                     <form method="post" action=ReleaseNumber::PATH class="mt-2">
-                        <FormMessage message=flash_for(&form, &format!("release-{id}")).message() />
+                        <FormMessage message=form.for_form(&format!("release-{id}")).message() />
                         <input type="hidden" name="form" value=format!("release-{id}") />
                         <input type="hidden" name="id" value=id.clone() />
                         <button type="submit" class="min-h-11 rounded-lg border border-red-300 px-4 font-medium text-red-800">"Release number"</button>

@@ -16,6 +16,7 @@ use crate::{
         components::{
             app_layout::{AppLayout, PageTitle},
             form::{FormMessage, FormState, Select, SmartForm},
+            notice::OnceNotice,
         },
         current_page,
     },
@@ -43,18 +44,6 @@ pub fn TeamPage() -> impl IntoView {
 }
 
 #[component]
-fn LinkNotice(notice: Notice) -> impl IntoView {
-    view! {
-        <div role="status" class="mt-4 rounded-xl border border-teal-300 bg-teal-50 p-4">
-            <p class="text-teal-900">{notice.message}</p>
-            {notice.link.map(|link| view! {
-                <input readonly value=link aria-label="Link" class="mt-2 min-h-11 w-full rounded-lg border border-slate-300 bg-white px-2 font-mono text-xs" />
-            })}
-        </div>
-    }
-}
-
-#[component]
 fn TeamBody(page: TeamPage, form: FormState, notice: Option<Notice>) -> impl IntoView {
     let message = form.message();
     let roles = || {
@@ -64,7 +53,7 @@ fn TeamBody(page: TeamPage, form: FormState, notice: Option<Notice>) -> impl Int
         ]
     };
     view! {
-        {notice.map(|notice| view! { <LinkNotice notice /> })}
+        {notice.map(|notice| view! { <OnceNotice notice /> })}
         <FormMessage message=message />
         <ul class="mt-4 space-y-3">
             {page.members.into_iter().map(|member| view! { <MemberRow member /> }).collect_view()}

@@ -2,7 +2,6 @@
 //! base's tables first), disconnect, "Send test record", "Resync all", and the page's view.
 
 use chrono::{DateTime, Duration, Utc};
-use chrono_tz::Tz;
 use serde_json::json;
 use sqlx::PgConnection;
 
@@ -13,7 +12,7 @@ use super::{
 use crate::{
     api::{
         error::{AppError, FORM, FieldErrors},
-        integrations::{AirtableForm, AirtableView, ImportReport, IntegrationsPage},
+        integrations::{AirtableForm, AirtableView, ImportReport},
     },
     domain::airtable_records::{
         CALL_FIELDS, LEAD_FIELDS, LEAD_MERGE_FIELD, missing_fields, test_lead_fields,
@@ -21,6 +20,7 @@ use crate::{
     server::{
         audit::Actor,
         auth::viewer::{Member, audit_entry, require_owner, state},
+        businesses::local_time,
         integrations::airtable::{AirtableError, Table},
         jobs::JobKind,
         state::AppState,
@@ -31,11 +31,10 @@ use crate::{
 const RESYNC_DAYS: i64 = 90;
 const MAX_TABLE_NAME: usize = 100;
 
-pub async fn page() -> Result<IntegrationsPage, AppError> {
-    let owner = require_owner().await?;
-    let state = state();
+/// The connection as the page shows it; `None` when not connected.
+pub async fn view(state: &AppState, owner: &Member) -> Result<Option<AirtableView>, sqlx::Error> {
     let Some(connection) = connection::load(&state.pool, owner.business_id).await? else {
-        return Ok(IntegrationsPage { airtable: None });
+        return Ok(None);
     };
     let (queued, dead): (i64, i64) = sqlx::query_as(
         "SELECT count(*) FILTER (WHERE status IN ('queued', 'running')),
@@ -45,7 +44,7 @@ pub async fn page() -> Result<IntegrationsPage, AppError> {
     .bind(owner.business_id)
     .fetch_one(&state.pool)
     .await?;
-    let zone = business_zone(&state, &owner).await?;
+    let zone = local_time::zone(&state.pool, owner.business_id).await?;
     let import: Option<(DateTime<Utc>, Option<serde_json::Value>)> = sqlx::query_as(
         "SELECT last_import_at, last_import_report FROM airtable_connections
          WHERE business_id = $1 AND last_import_at IS NOT NULL",
@@ -54,25 +53,25 @@ pub async fn page() -> Result<IntegrationsPage, AppError> {
     .fetch_optional(&state.pool)
     .await?;
     let last_import = import.map(|(at, report)| ImportReport {
-        at: local_label(at, zone),
+        at: local_time::label(at, zone),
         rows: report
             .and_then(|report| serde_json::from_value(report).ok())
             .unwrap_or_default(),
     });
-    Ok(IntegrationsPage {
-        airtable: Some(AirtableView {
-            last_import,
-            last_pushed: connection.last_pushed_at.map(|at| local_label(at, zone)),
-            base_id: connection.base_id,
-            calls_table: connection.calls_table,
-            leads_table: connection.leads_table,
-            config_table: connection.config_table,
-            status: connection.status,
-            last_error: connection.last_error,
-            queued,
-            dead,
-        }),
-    })
+    Ok(Some(AirtableView {
+        last_import,
+        last_pushed: connection
+            .last_pushed_at
+            .map(|at| local_time::label(at, zone)),
+        base_id: connection.base_id,
+        calls_table: connection.calls_table,
+        leads_table: connection.leads_table,
+        config_table: connection.config_table,
+        status: connection.status,
+        last_error: connection.last_error,
+        queued,
+        dead,
+    }))
 }
 
 /// The form's values, trimmed and checked for shape (before Airtable is asked).
@@ -324,20 +323,6 @@ async fn connected(state: &AppState, owner: &Member) -> Result<Connection, AppEr
     connection::load(&state.pool, owner.business_id)
         .await?
         .ok_or_else(|| AppError::conflict("Connect Airtable first."))
-}
-
-async fn business_zone(state: &AppState, owner: &Member) -> Result<Tz, sqlx::Error> {
-    let zone: String = sqlx::query_scalar("SELECT timezone FROM businesses WHERE id = $1")
-        .bind(owner.business_id)
-        .fetch_one(&state.pool)
-        .await?;
-    Ok(zone.parse().unwrap_or(Tz::UTC))
-}
-
-fn local_label(at: DateTime<Utc>, zone: Tz) -> String {
-    at.with_timezone(&zone)
-        .format("%b %-d, %-I:%M %p")
-        .to_string()
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Businesses: creating one at onboarding, and the rules their fields follow.
 
 pub mod deletion;
+pub mod local_time;
 pub mod settings;
 pub mod validation;
 

@@ -18,6 +18,7 @@ use crate::{
             start_gates::{self, GateOutcome, StartAttempt},
             store::{self as leads, CallerLead},
         },
+        outbound_webhooks::events::{self, LeadEvent, Occasion},
         outbox,
         state::AppState,
     },
@@ -98,6 +99,13 @@ pub async fn run(
         leads::create_from_call(conn, call.business_id, call.number_id, call.caller, now).await?;
     leads::attach_call(conn, call.business_id, lead.id, call.call_id, "origin", now).await?;
     let (decision, intro_claimed) = gates.run(conn, &lead).await?;
+    // After the gates, so the snapshot shows whether texting started or billing held it.
+    let occasion = Occasion {
+        business_id: call.business_id,
+        base_url: &state.config.public_base_url,
+        now,
+    };
+    events::lead_events(conn, occasion, lead.id, &[LeadEvent::Created]).await?;
     Ok(Handled {
         lead_id: lead.id,
         decision,

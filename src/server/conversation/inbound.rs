@@ -21,6 +21,7 @@ use crate::{
             start_gates::{self, GateOutcome, StartAttempt},
             store as leads,
         },
+        outbound_webhooks::events::{self, LeadEvent, Occasion},
         state::AppState,
     },
 };
@@ -107,6 +108,7 @@ pub async fn handle(
         handled.lead_id = lead_row::newest_id(conn, business.id, from).await?;
         if let Some(lead_id) = handled.lead_id {
             link_message(conn, message_id, lead_id).await?;
+            events::message_received(conn, cx.occasion(), message_id).await?;
         }
         return Ok(handled);
     }
@@ -125,7 +127,7 @@ pub async fn handle(
             } else {
                 number.replacement_id
             };
-            lead_row::create_text_in(
+            let lead = lead_row::create_text_in(
                 conn,
                 business.id,
                 sender.unwrap_or(number.id),
@@ -133,11 +135,14 @@ pub async fn handle(
                 from,
                 now,
             )
-            .await?
+            .await?;
+            events::lead_events(conn, cx.occasion(), lead.id, &[LeadEvent::Created]).await?;
+            lead
         }
     };
     handled.lead_id = Some(lead.id);
     lead_row::link_inbound(conn, &mut lead, message_id, active_number, now).await?;
+    events::message_received(conn, cx.occasion(), message_id).await?;
     handled.decision = route_within_lead(conn, &cx, &lead, opted_out).await?;
     Ok(handled)
 }
@@ -302,6 +307,15 @@ pub async fn link_message(
 }
 
 impl Inbound<'_> {
+    /// For the outbound-webhook events this text causes.
+    pub fn occasion(&self) -> Occasion<'_> {
+        Occasion {
+            business_id: self.business.id,
+            base_url: &self.state.config.public_base_url,
+            now: self.now,
+        }
+    }
+
     pub fn lead_link(&self, lead_id: Uuid) -> String {
         owner_texts::lead_link(&self.state.config.public_base_url, &lead_id.to_string())
     }

@@ -10,9 +10,13 @@ use crate::{
         lead_conversation::{
             Answer, Business, ConversationState, MAX_INVALID_ATTEMPTS, Step, Turn, take_turn,
         },
+        outbound_events::ChangedBy,
         owner_texts,
     },
-    server::leads::store as leads,
+    server::{
+        leads::store as leads,
+        outbound_webhooks::events::{self as outbound_events, LeadEvent},
+    },
 };
 
 pub async fn answer(
@@ -42,6 +46,10 @@ pub async fn answer(
             reply,
         } => {
             store_answer(conn, cx, lead, &answer, next).await?;
+            let events = answer_events(lead, &answer, next);
+            if !events.is_empty() {
+                outbound_events::lead_events(conn, cx.occasion(), lead.id, &events).await?;
+            }
             let kind = if next == ConversationState::Completed {
                 "completion"
             } else {
@@ -103,6 +111,27 @@ pub async fn answer(
             Ok("handed_off")
         }
     }
+}
+
+/// What an accepted answer tells webhook subscribers: the ZIP answer qualifies a `NEW` lead
+/// (the status changes by itself), the last answer completes the conversation.
+fn answer_events(
+    lead: &ConversationLead,
+    answer: &Answer,
+    next: ConversationState,
+) -> Vec<LeadEvent> {
+    let mut events = Vec::new();
+    if matches!(answer, Answer::Postal(_)) && lead.status == "NEW" {
+        events.push(LeadEvent::StatusChanged {
+            previous: lead.status.clone(),
+            changed_by: ChangedBy::System,
+        });
+        events.push(LeadEvent::Qualified);
+    }
+    if next == ConversationState::Completed {
+        events.push(LeadEvent::Completed);
+    }
+    events
 }
 
 async fn store_answer(

@@ -13,12 +13,13 @@ use super::{
 };
 use crate::{
     api::error::AppError,
-    domain::{owner_texts::NotTexted, templates::IntroTrigger},
+    domain::{outbound_events::ChangedBy, owner_texts::NotTexted, templates::IntroTrigger},
     server::{
         audit::Actor,
         auth::viewer::{Member, audit_entry, require_member, state},
         calls::owner_notes::{self, BusinessContact},
         messaging::consent,
+        outbound_webhooks::events::{self, LeadEvent, Occasion},
         outbox::{self, OutboundText},
     },
 };
@@ -180,7 +181,21 @@ async fn take_over(
     .bind(now)
     .execute(&mut *conn)
     .await?;
-    leads::cancel_pending_nudge(conn, lead.id, now).await
+    leads::cancel_pending_nudge(conn, lead.id, now).await?;
+    if matches!(lead.status.as_str(), "NEW" | "QUALIFIED") {
+        let state = state();
+        let occasion = Occasion {
+            business_id: lead.business_id,
+            base_url: &state.config.public_base_url,
+            now,
+        };
+        let changed = LeadEvent::StatusChanged {
+            previous: lead.status.clone(),
+            changed_by: ChangedBy::User,
+        };
+        events::lead_events(conn, occasion, lead.id, &[changed]).await?;
+    }
+    Ok(())
 }
 
 /// "Pause automation" (`manual`) or "Resume automation" (clears the pause and the unclear-answer
@@ -289,6 +304,12 @@ pub async fn start_follow_up(lead_id: &str) -> Result<Uuid, AppError> {
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
+        let occasion = Occasion {
+            business_id: business.id,
+            base_url: &state.config.public_base_url,
+            now,
+        };
+        events::lead_events(&mut tx, occasion, id, &[LeadEvent::Created]).await?;
         (id, None)
     } else {
         (lead.id, lead.unreachable_code.as_deref())

@@ -4,9 +4,11 @@
 use super::actions::{lock_lead, parse_id};
 use crate::{
     api::error::AppError,
+    domain::outbound_events::ChangedBy,
     server::{
         audit::Actor,
         auth::viewer::{audit_entry, require_member, state},
+        outbound_webhooks::events::{self, LeadEvent, Occasion},
     },
 };
 
@@ -42,6 +44,16 @@ pub async fn set_status(lead_id: &str, status: &str) -> Result<(), AppError> {
     .bind(now)
     .execute(&mut *tx)
     .await?;
+    let occasion = Occasion {
+        business_id: lead.business_id,
+        base_url: &state.config.public_base_url,
+        now,
+    };
+    let changed = LeadEvent::StatusChanged {
+        previous: lead.status.clone(),
+        changed_by: ChangedBy::User,
+    };
+    events::lead_events(&mut tx, occasion, lead_id, &[changed]).await?;
     audit_entry(Actor::User(member.user.id), "lead.status_changed")
         .business(lead.business_id)
         .target("lead", lead_id)

@@ -1,4 +1,9 @@
-//! Signed outbound webhooks (integrations.md §3). So far: the signature every delivery carries.
-//! Endpoints, events and the delivery job come next (issue 10).
+//! Signed outbound webhooks (integrations.md §3): events emitted in the transaction that made
+//! them (`events`), the owner's endpoints (`endpoints`), the delivery job (`deliver`) over the
+//! address-checking client (`client`), and the signature (`signature`).
 
+pub mod client;
+pub mod deliver;
+pub mod endpoints;
+pub mod events;
 pub mod signature;

@@ -9,15 +9,14 @@ use uuid::Uuid;
 use crate::{
     api::{
         error::AppError,
-        forms::{NOTICE_KEY, Notice},
         team::{InvitationView, MemberView, TeamPage},
         viewer::Role,
     },
     server::{
         accounts::tokens::new_token,
         audit::Actor,
-        auth::viewer::{Member, audit_entry, auth_session, require_owner, state},
-        errors::internal,
+        auth::viewer::{Member, audit_entry, require_owner, state},
+        notices,
     },
 };
 
@@ -41,13 +40,7 @@ fn member_id(raw: &str) -> Result<Uuid, AppError> {
 
 /// Shows a link once on the team page.
 async fn show_once(message: String, link: String) -> Result<(), AppError> {
-    let session = auth_session().await?.session;
-    let notice = Notice {
-        page: TEAM_PAGE.to_owned(),
-        message,
-        link: Some(link),
-    };
-    session.insert(NOTICE_KEY, notice).await.map_err(internal)
+    notices::show_once(TEAM_PAGE, message, Some(("Link", link))).await
 }
 
 pub async fn page() -> Result<TeamPage, AppError> {
