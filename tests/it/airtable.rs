@@ -351,3 +351,67 @@ async fn agents_cannot_use_the_integrations_page_or_its_actions(pool: PgPool) {
         .await;
     assert_eq!(reply.status, 403);
 }
+
+/// I2 through the real webhooks: with the mirror connected and Airtable down, a missed call
+/// (voice, dial action) and a text answer as always without a single Airtable request on the
+/// request path; the pushes they queued complete after recovery.
+#[sqlx::test]
+async fn i2_calls_and_texts_never_wait_for_airtable(pool: PgPool) {
+    use callbackcloser::{
+        domain::airtable_records::{CALL_FIELDS, LEAD_FIELDS},
+        server::{clock::SharedClock, simulators::airtable::FakeAirtable},
+    };
+
+    use crate::{
+        sms_support::text,
+        support::test_clock,
+        webhook_support::{CALLER, active_line, hooks, missed_call, run_jobs},
+    };
+
+    let fake_clock: SharedClock = test_clock();
+    let fake = FakeAirtable::new(KEY, fake_clock);
+    fake.add_table(BASE, "Calls", &CALL_FIELDS);
+    fake.add_table(BASE, "Leads", &LEAD_FIELDS);
+    let base = fake.spawn().await;
+    let hooks = hooks(pool.clone(), &[("AIRTABLE_API_BASE", &base)]);
+    let line = active_line(&pool).await;
+    sqlx::query(
+        "INSERT INTO airtable_connections (business_id, base_id, api_key_encrypted, calls_table,
+             leads_table, status, created_at, updated_at)
+         VALUES ($1, $2, $3, 'Calls', 'Leads', 'active', $4, $4)",
+    )
+    .bind(line.business_id)
+    .bind(BASE)
+    .bind(hooks.state.secrets.seal(KEY))
+    .bind(hooks.clock.now())
+    .execute(&pool)
+    .await
+    .unwrap();
+    fake.state().down = true;
+
+    let reply = missed_call(&hooks, "CA00000000000000000000000000i2ab", CALLER).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    text(&hooks, "SM000000000000000000000000000i2ab", CALLER, "1").await;
+    assert!(
+        fake.state().requests.is_empty(),
+        "no webhook waited on Airtable"
+    );
+    let queued = "SELECT count(*) FROM jobs WHERE kind = 'airtable_push' AND status = 'queued'";
+    assert_eq!(count(&pool, queued).await, 2, "the call and the lead");
+
+    run_jobs(&hooks).await;
+    assert!(
+        fake.records(BASE, "Leads").is_empty(),
+        "down: nothing pushed"
+    );
+    assert_eq!(count(&pool, queued).await, 2, "retrying, not dead");
+    fake.state().down = false;
+    for _ in 0..4 {
+        hooks.clock.advance(Duration::minutes(1));
+        run_jobs(&hooks).await;
+    }
+    assert_eq!(fake.records(BASE, "Calls").len(), 1);
+    let leads = fake.records(BASE, "Leads");
+    assert_eq!(leads.len(), 1);
+    assert_eq!(leads[0]["Service"], "Repair", "the lead as it is now");
+}
