@@ -35,7 +35,7 @@ apt_install() {
     }
 }
 
-# The wasm target, cargo-leptos and the wasm-bindgen CLI matching Cargo.lock.
+# The build tools: the wasm target, cargo-leptos and the wasm-bindgen CLI matching Cargo.lock.
 ensure_rust_tools() {
     command -v cargo >/dev/null || die "cargo not found: install the Rust toolchain with rustup"
     if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
@@ -54,6 +54,10 @@ ensure_rust_tools() {
         # Without --locked: with it, one of its dependencies is missing from the registry.
         cargo install wasm-bindgen-cli --version "$bindgen"
     fi
+}
+
+# The test runner, for the test commands only (the release build does not need it).
+ensure_test_runner() {
     if ! command -v cargo-nextest >/dev/null; then
         say "Installing cargo-nextest"
         cargo install --locked cargo-nextest

@@ -7,6 +7,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 
 ensure_rust_tools
+ensure_test_runner
 ensure_postgres_binaries
 
 cleanup() { [ -n "${PG_DIR:-}" ] && stop_cluster "$PG_DIR/pg" && rm -rf "$PG_DIR"; return 0; }

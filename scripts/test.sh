@@ -9,6 +9,7 @@ started=$SECONDS
 LOGS="$(mktemp -d /tmp/callbackcloser-test-logs-XXXXXX)"
 
 ensure_rust_tools
+ensure_test_runner
 ensure_build_npm_tools
 ensure_browser_test_tools
 ensure_contract_mocks
@@ -81,9 +82,25 @@ E2E_BASE_URL="http://127.0.0.1:$port" node --test --test-reporter=spec --test-re
 e2e_pass="$(grep -E '^# pass' "$LOGS/e2e.tap" | awk '{print $3}')"
 e2e_fail="$(grep -E '^# fail' "$LOGS/e2e.tap" | awk '{print $3}')"
 
+say "Release artifact (the release command's folder, from this debug build, started from a clean folder)"
+{ kill "$SERVER_PID" && wait "$SERVER_PID"; } 2>/dev/null || true
+SERVER_PID=
+artifact_db="callbackcloser_artifact_$$"
+psql_url "$DATABASE_URL" "CREATE DATABASE $artifact_db" >/dev/null
+artifact_status=0
+./scripts/release.sh --from-debug-build "$LOGS/artifact" &&
+    ARTIFACT_DIR="$LOGS/artifact" ARTIFACT_DATABASE_URL="$(with_database "$DATABASE_URL" "$artifact_db")" \
+    node --test --test-reporter=spec --test-reporter-destination=stdout \
+    --test-reporter=tap --test-reporter-destination="$LOGS/artifact.tap" end2end/release/ ||
+    artifact_status=$?
+rm -rf "$LOGS/artifact" # a copy of the debug binary
+artifact_pass="$(grep -E '^# pass' "$LOGS/artifact.tap" 2>/dev/null | awk '{print $3}')"
+artifact_fail="$(grep -E '^# fail' "$LOGS/artifact.tap" 2>/dev/null | awk '{print $3}')"
+
 elapsed=$((SECONDS - started))
-status=$(( rust_status != 0 || e2e_status != 0 ))
+status=$(( rust_status != 0 || e2e_status != 0 || artifact_status != 0 ))
 verdict=$([ "$status" = 0 ] && echo PASS || echo FAIL)
-printf '\nSummary: %s — Rust: %s; browser: %s passed, %s failed; %dm%02ds\n' \
-    "$verdict" "${rust_summary:-no summary}" "${e2e_pass:-0}" "${e2e_fail:-?}" $((elapsed / 60)) $((elapsed % 60))
+printf '\nSummary: %s — Rust: %s; browser: %s passed, %s failed; artifact: %s passed, %s failed; %dm%02ds\n' \
+    "$verdict" "${rust_summary:-no summary}" "${e2e_pass:-0}" "${e2e_fail:-?}" \
+    "${artifact_pass:-0}" "${artifact_fail:-?}" $((elapsed / 60)) $((elapsed % 60))
 exit "$status"
