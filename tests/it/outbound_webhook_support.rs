@@ -203,6 +203,14 @@ impl Outbound {
         self.hooks.clock.now().timestamp()
     }
 
+    /// The id of the business's one lead.
+    pub async fn only_lead(&self) -> String {
+        sqlx::query_scalar("SELECT id::text FROM leads")
+            .fetch_one(self.pool())
+            .await
+            .unwrap()
+    }
+
     /// `(attempt, status_code, error)` of each attempt at `endpoint`, oldest first.
     pub async fn attempts(&self, endpoint: Uuid) -> Vec<(i32, Option<i32>, Option<String>)> {
         sqlx::query_as(

@@ -238,10 +238,7 @@ async fn each_event_fires_where_it_happens_with_its_snapshot(pool: PgPool) {
         "Pat Morgan",
     )
     .await;
-    let lead: String = sqlx::query_scalar("SELECT id::text FROM leads")
-        .fetch_one(env.pool())
-        .await
-        .unwrap();
+    let lead = env.only_lead().await;
     let reply = env
         .owner
         .call(
@@ -500,10 +497,7 @@ async fn an_owner_reply_is_a_status_change_by_a_user_and_stop_is_a_message(pool:
     env.add_endpoint(&["lead.status_changed", "message.received"])
         .await;
     missed_call(&env.hooks, "CA000000000000000000000000000003", CALLER).await;
-    let lead: String = sqlx::query_scalar("SELECT id::text FROM leads")
-        .fetch_one(env.pool())
-        .await
-        .unwrap();
+    let lead = env.only_lead().await;
     let reply = env
         .owner
         .call(

@@ -100,11 +100,7 @@ pub async fn run(
     leads::attach_call(conn, call.business_id, lead.id, call.call_id, "origin", now).await?;
     let (decision, intro_claimed) = gates.run(conn, &lead).await?;
     // After the gates, so the snapshot shows whether texting started or billing held it.
-    let occasion = Occasion {
-        business_id: call.business_id,
-        base_url: &state.config.public_base_url,
-        now,
-    };
+    let occasion = Occasion::new(state, call.business_id, now);
     events::lead_events(conn, occasion, lead.id, &[LeadEvent::Created]).await?;
     Ok(Handled {
         lead_id: lead.id,

@@ -309,11 +309,7 @@ pub async fn link_message(
 impl Inbound<'_> {
     /// For the outbound-webhook events this text causes.
     pub fn occasion(&self) -> Occasion<'_> {
-        Occasion {
-            business_id: self.business.id,
-            base_url: &self.state.config.public_base_url,
-            now: self.now,
-        }
+        Occasion::new(self.state, self.business.id, self.now)
     }
 
     pub fn lead_link(&self, lead_id: Uuid) -> String {

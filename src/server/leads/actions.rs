@@ -13,7 +13,7 @@ use super::{
 };
 use crate::{
     api::error::AppError,
-    domain::{outbound_events::ChangedBy, owner_texts::NotTexted, templates::IntroTrigger},
+    domain::{owner_texts::NotTexted, templates::IntroTrigger},
     server::{
         audit::Actor,
         auth::viewer::{Member, audit_entry, require_member, state},
@@ -184,16 +184,8 @@ async fn take_over(
     leads::cancel_pending_nudge(conn, lead.id, now).await?;
     if matches!(lead.status.as_str(), "NEW" | "QUALIFIED") {
         let state = state();
-        let occasion = Occasion {
-            business_id: lead.business_id,
-            base_url: &state.config.public_base_url,
-            now,
-        };
-        let changed = LeadEvent::StatusChanged {
-            previous: lead.status.clone(),
-            changed_by: ChangedBy::User,
-        };
-        events::lead_events(conn, occasion, lead.id, &[changed]).await?;
+        let occasion = Occasion::new(&state, lead.business_id, now);
+        events::status_changed_by_user(conn, occasion, lead.id, &lead.status).await?;
     }
     Ok(())
 }
@@ -304,11 +296,7 @@ pub async fn start_follow_up(lead_id: &str) -> Result<Uuid, AppError> {
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
-        let occasion = Occasion {
-            business_id: business.id,
-            base_url: &state.config.public_base_url,
-            now,
-        };
+        let occasion = Occasion::new(&state, business.id, now);
         events::lead_events(&mut tx, occasion, id, &[LeadEvent::Created]).await?;
         (id, None)
     } else {

@@ -4,11 +4,10 @@
 use super::actions::{lock_lead, parse_id};
 use crate::{
     api::error::AppError,
-    domain::outbound_events::ChangedBy,
     server::{
         audit::Actor,
         auth::viewer::{audit_entry, require_member, state},
-        outbound_webhooks::events::{self, LeadEvent, Occasion},
+        outbound_webhooks::events::{self, Occasion},
     },
 };
 
@@ -44,16 +43,8 @@ pub async fn set_status(lead_id: &str, status: &str) -> Result<(), AppError> {
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    let occasion = Occasion {
-        business_id: lead.business_id,
-        base_url: &state.config.public_base_url,
-        now,
-    };
-    let changed = LeadEvent::StatusChanged {
-        previous: lead.status.clone(),
-        changed_by: ChangedBy::User,
-    };
-    events::lead_events(&mut tx, occasion, lead_id, &[changed]).await?;
+    let occasion = Occasion::new(&state, lead.business_id, now);
+    events::status_changed_by_user(&mut tx, occasion, lead_id, &lead.status).await?;
     audit_entry(Actor::User(member.user.id), "lead.status_changed")
         .business(lead.business_id)
         .target("lead", lead_id)

@@ -204,11 +204,7 @@ pub async fn delete(raw_id: &str) -> Result<(), AppError> {
 pub async fn send_test_event(raw_id: &str) -> Result<(), AppError> {
     let owner = require_owner().await?;
     let state = state();
-    let occasion = Occasion {
-        business_id: owner.business_id,
-        base_url: &state.config.public_base_url,
-        now: state.clock.now(),
-    };
+    let occasion = Occasion::new(&state, owner.business_id, state.clock.now());
     let mut tx = state.pool.begin().await?;
     let endpoint = lock_endpoint(&mut tx, &owner, raw_id).await?;
     events::ping(&mut tx, occasion, endpoint.id).await?;

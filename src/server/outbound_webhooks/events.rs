@@ -15,7 +15,10 @@ use crate::{
         },
         owner_texts::lead_link,
     },
-    server::jobs::{self, JobKind, NewJob},
+    server::{
+        jobs::{self, JobKind, NewJob},
+        state::AppState,
+    },
 };
 
 /// Something that happened to a lead.
@@ -62,6 +65,31 @@ pub struct Occasion<'a> {
     /// `PUBLIC_BASE_URL`, for the lead's `url`.
     pub base_url: &'a str,
     pub now: DateTime<Utc>,
+}
+
+impl<'a> Occasion<'a> {
+    /// Now, in `business_id`, with this instance's base URL.
+    pub fn new(state: &'a AppState, business_id: Uuid, now: DateTime<Utc>) -> Self {
+        Self {
+            business_id,
+            base_url: &state.config.public_base_url,
+            now,
+        }
+    }
+}
+
+/// A signed-in person moved the lead's status away from `previous`.
+pub async fn status_changed_by_user(
+    conn: &mut PgConnection,
+    occasion: Occasion<'_>,
+    lead_id: Uuid,
+    previous: &str,
+) -> Result<(), sqlx::Error> {
+    let changed = LeadEvent::StatusChanged {
+        previous: previous.to_owned(),
+        changed_by: ChangedBy::User,
+    };
+    lead_events(conn, occasion, lead_id, &[changed]).await
 }
 
 /// Emits `events` about one lead, in this order, each to its subscribers.
