@@ -40,9 +40,13 @@ pub async fn mark_opted_out(lead_id: String) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Lands on the lead the follow-up started (a new one when the lead was booked or lost).
 #[server(prefix = "/api/app/leads", endpoint = "start-follow-up")]
-pub async fn start_follow_up(lead_id: String) -> Result<(), AppError> {
-    crate::server::leads::actions::start_follow_up(&lead_id).await?;
-    back_to_lead(&lead_id);
+pub async fn start_follow_up(
+    lead_id: String,
+    #[server(default)] nonce: String,
+) -> Result<(), AppError> {
+    let started = crate::server::leads::actions::start_follow_up(&lead_id, &nonce).await?;
+    back_to_lead(&started.to_string());
     Ok(())
 }

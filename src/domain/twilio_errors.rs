@@ -34,6 +34,22 @@ pub fn action(code: &str) -> ErrorAction {
 }
 
 /// The one-line explanation in the owner's "Can't text" alert.
+/// Our own codes on a failed text: every retry failed (Twilio down or unreachable throughout).
+pub const RETRY_EXHAUSTED: &str = "retry_exhausted";
+/// Our own code: the send job died before Twilio confirmed the text (the operator is alerted).
+pub const SEND_ABANDONED: &str = "send_abandoned";
+
+/// How the lead page explains a failed text: our own codes in words, Twilio's with their number.
+pub fn failure_note(code: &str) -> String {
+    match code.trim() {
+        RETRY_EXHAUSTED => "Not sent: Twilio could not be reached after every retry.".to_owned(),
+        SEND_ABANDONED => {
+            "Not sent: the send could not be completed. The operator has been alerted.".to_owned()
+        }
+        code => format!("Error {code}: {}", explanation(code)),
+    }
+}
+
 pub fn explanation(code: &str) -> &'static str {
     match code.trim() {
         "21211" => "invalid phone number",
@@ -82,5 +98,18 @@ mod tests {
             assert_ne!(explanation(code), "texts cannot be delivered", "{code}");
         }
         assert_eq!(explanation("30006"), "landline or unreachable carrier");
+    }
+
+    #[test]
+    fn failure_notes_explain_our_codes_in_words_and_number_twilios() {
+        assert_eq!(
+            failure_note(RETRY_EXHAUSTED),
+            "Not sent: Twilio could not be reached after every retry."
+        );
+        assert!(failure_note(SEND_ABANDONED).starts_with("Not sent:"));
+        assert_eq!(
+            failure_note("30006"),
+            "Error 30006: landline or unreachable carrier"
+        );
     }
 }

@@ -13,10 +13,14 @@ use tokio::{
 };
 
 use super::{
-    jobs::{ClaimedJob, JobKind, Registry, Worker, WorkerOptions, maintenance},
+    jobs::{ClaimedJob, DeadJob, JobKind, Registry, Worker, WorkerOptions, maintenance},
+    observability::Alert,
     shutdown::{Shutdown, wait_for_stop_signal},
     state::AppState,
 };
+
+/// One `jobs.dead` alert per job kind in this window; the rest are counted as suppressed.
+const ALERT_WINDOW: Duration = Duration::from_secs(5 * 60);
 
 /// How long `/api/health` reports `draining` before the listener stops accepting.
 const DRAIN_NOTICE: Duration = Duration::from_secs(2);
@@ -26,6 +30,7 @@ pub fn job_registry(state: &AppState) -> Registry {
     let (deleting, finalizing) = (state.clone(), state.clone());
     let (sending, nudging, billing) = (state.clone(), state.clone(), state.clone());
     let (reconciling, mirroring, delivering) = (state.clone(), state.clone(), state.clone());
+    let mourning = state.clone();
     maintenance::register(Registry::new(), state.pool.clone(), state.clock.clone())
         .register(JobKind::DeleteBusiness, move |job: ClaimedJob| {
             let state = deleting.clone();
@@ -59,6 +64,35 @@ pub fn job_registry(state: &AppState) -> Registry {
             let state = delivering.clone();
             async move { crate::server::outbound_webhooks::deliver::run(&state, &job).await }
         })
+        .on_dead(move |dead: DeadJob| {
+            let state = mourning.clone();
+            async move { on_dead_job(&state, dead).await }
+        })
+}
+
+/// A dead job is an operator alert (throttled per kind), and the work it stood for is closed
+/// visibly: a text that will never be sent is marked failed on its lead.
+async fn on_dead_job(state: &AppState, dead: DeadJob) {
+    state.alerts.report(
+        Alert::new(
+            "jobs",
+            "dead",
+            format!("A {} job failed for good", dead.kind.as_str()),
+        )
+        .metadata(serde_json::json!({
+            "kind": dead.kind.as_str(),
+            "key": dead.key,
+            "business_id": dead.business_id,
+            "error": dead.error,
+        }))
+        .correlation_id(dead.correlation_id.clone().unwrap_or_default())
+        .throttle(dead.kind.as_str(), ALERT_WINDOW),
+    );
+    if dead.kind == JobKind::SendSms
+        && let Err(err) = crate::server::messaging::send_job::abandon(state, &dead).await
+    {
+        tracing::warn!(error = %err, key = dead.key, "could not mark the abandoned text failed");
+    }
 }
 
 /// Keeps the tracking-number cache in step with `numbers_changed` notifications.

@@ -278,10 +278,11 @@ async fn a_crash_during_the_final_attempt_ends_dead_not_retried_past_the_limit(p
     let reaped = queue::reap_exhausted_leases(&pool, clock.now())
         .await
         .unwrap();
-    assert_eq!(
-        reaped,
-        vec![("rate_limit_cleanup".to_owned(), key.to_owned())]
-    );
+    let reaped: Vec<_> = reaped
+        .iter()
+        .map(|dead| (dead.kind, dead.key.as_str()))
+        .collect();
+    assert_eq!(reaped, vec![(JobKind::RateLimitCleanup, key)]);
     assert_eq!(job_row(&pool, key).await.status, "dead");
 }
 

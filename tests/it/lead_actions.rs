@@ -418,6 +418,63 @@ async fn c43_c69_start_follow_up(pool: PgPool) {
 }
 
 #[sqlx::test]
+async fn start_follow_up_twice_on_a_booked_lead_starts_one_lead_and_lands_on_it(pool: PgPool) {
+    let mut desk = desk(&pool).await;
+    let booked = lead(&pool, &desk, "status = 'BOOKED'").await;
+    let form = [("lead_id", booked.to_string()), ("nonce", "n-1".to_owned())];
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let page = format!("/app/leads/{booked}");
+    // A double click: the same form (same nonce) arrives twice, without JavaScript.
+    let first = desk
+        .owner
+        .submit(&page, "/api/app/leads/start-follow-up", &form)
+        .await;
+    let second = desk
+        .owner
+        .submit(&page, "/api/app/leads/start-follow-up", &form)
+        .await;
+    let started: Vec<Uuid> =
+        sqlx::query_scalar("SELECT id FROM leads WHERE id <> $1 ORDER BY created_at, id")
+            .bind(booked)
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(started.len(), 1, "one new lead");
+    let landing = format!("/app/leads/{}", started[0]);
+    for reply in [&first, &second] {
+        assert_eq!(reply.status, 303, "{}", reply.body);
+        assert_eq!(reply.header("location"), Some(landing.as_str()));
+    }
+    // Another click from a stale page (a new nonce) is refused: the caller has an open lead.
+    let stale = desk
+        .owner
+        .call(
+            "/api/app/leads/start-follow-up",
+            &[("lead_id", &booked.to_string()), ("nonce", "n-2")],
+        )
+        .await;
+    assert_eq!(stale.status, 409, "{}", stale.body);
+    assert!(
+        stale.body.contains("already has an open lead"),
+        "{}",
+        stale.body
+    );
+    assert_eq!(
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM messages WHERE kind = 'intro'")
+            .fetch_one(&pool)
+            .await
+            .unwrap(),
+        1,
+        "one intro"
+    );
+    let used: i32 = sqlx::query_scalar("SELECT conversations_used FROM usage_counters")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(used, 1, "one conversation counted");
+}
+
+#[sqlx::test]
 async fn c56_the_leads_page_shows_the_texting_banners(pool: PgPool) {
     let mut desk = desk(&pool).await;
     let page = desk.owner.get("/app/leads").await;

@@ -33,6 +33,7 @@ mod server_process;
 mod settings;
 mod sms_conversation;
 mod sms_delivery;
+mod sms_no_loss;
 mod sms_support;
 mod stripe_malformed;
 mod support;

@@ -53,7 +53,7 @@ const PRIMARY: &str = "inline-flex min-h-11 items-center justify-center rounded-
 fn action_button(
     action: &'static str,
     lead_id: String,
-    extra: Option<(&'static str, &'static str)>,
+    extra: Option<(&'static str, String)>,
     label: &'static str,
 ) -> impl IntoView {
     view! {
@@ -86,7 +86,7 @@ fn LeadBody(page: LeadPage) -> impl IntoView {
             </header>
             <StatusForm lead=lead.clone() />
             <Fields lead=lead.clone() />
-            <Automation lead=lead.clone() />
+            <Automation lead=lead.clone() nonce=page.nonce.clone() />
             <Calls calls=page.calls.clone() />
             <Transcript messages=page.messages.clone() />
             <Reply lead_id=lead.id.to_string() blocked=page.reply_blocked.clone() nonce=page.nonce.clone() />
@@ -140,7 +140,7 @@ fn Fields(lead: LeadDetail) -> impl IntoView {
 }
 
 #[component]
-fn Automation(lead: LeadDetail) -> impl IntoView {
+fn Automation(lead: LeadDetail, nonce: String) -> impl IntoView {
     let id = lead.id.to_string();
     let paused = lead.automation_paused.then(|| {
         let reason = lead
@@ -154,7 +154,7 @@ fn Automation(lead: LeadDetail) -> impl IntoView {
         action_button(
             SetAutomation::PATH,
             id.clone(),
-            Some(("action", "resume")),
+            Some(("action", "resume".to_owned())),
             "Resume automation",
         )
         .into_any()
@@ -162,7 +162,7 @@ fn Automation(lead: LeadDetail) -> impl IntoView {
         action_button(
             SetAutomation::PATH,
             id.clone(),
-            Some(("action", "pause")),
+            Some(("action", "pause".to_owned())),
             "Pause automation",
         )
         .into_any()
@@ -177,8 +177,15 @@ fn Automation(lead: LeadDetail) -> impl IntoView {
     });
     let can_follow_up = lead.conversation_state == "NOT_STARTED"
         || matches!(lead.status.as_str(), "BOOKED" | "LOST");
-    let follow_up = can_follow_up
-        .then(|| action_button(StartFollowUp::PATH, id.clone(), None, "Start follow-up"));
+    let follow_up = can_follow_up.then(|| {
+        // The nonce makes a double click start one follow-up, not two.
+        action_button(
+            StartFollowUp::PATH,
+            id.clone(),
+            Some(("nonce", nonce)),
+            "Start follow-up",
+        )
+    });
     let opt_out = lead
         .consent
         .is_none()

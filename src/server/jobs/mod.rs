@@ -9,5 +9,5 @@ pub mod queue;
 pub mod worker;
 
 pub use kind::JobKind;
-pub use queue::{ClaimedJob, NewJob, enqueue, enqueue_or_reschedule};
-pub use worker::{Backoff, JobError, Registry, Worker, WorkerOptions};
+pub use queue::{ClaimedJob, DeadJob, NewJob, enqueue, enqueue_or_reschedule};
+pub use worker::{Backoff, DeadJobHook, JobError, Registry, Worker, WorkerOptions};

@@ -203,21 +203,65 @@ pub async fn claim(
         .collect())
 }
 
+/// A job that will not run again, as the dead-job hook is told of it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DeadJob {
+    pub id: Uuid,
+    pub kind: JobKind,
+    pub key: String,
+    pub payload: Value,
+    pub business_id: Option<Uuid>,
+    pub correlation_id: Option<String>,
+    pub error: String,
+}
+
+impl DeadJob {
+    pub fn from_claim(job: &ClaimedJob, error: impl Into<String>) -> Self {
+        Self {
+            id: job.id,
+            kind: job.kind,
+            key: job.key.clone(),
+            payload: job.payload.clone(),
+            business_id: job.business_id,
+            correlation_id: job.correlation_id.clone(),
+            error: error.into(),
+        }
+    }
+}
+
+const LEASE_EXPIRED_IN_FINAL_ATTEMPT: &str = "lease expired during the final attempt";
+
 /// A worker that died during a job's final attempt leaves it running with an expired lease;
-/// such jobs are dead rather than retried past their limit. Returns the keys marked dead.
+/// such jobs are dead rather than retried past their limit. Returns the jobs marked dead.
 pub async fn reap_exhausted_leases(
     pool: &PgPool,
     now: DateTime<Utc>,
-) -> Result<Vec<(String, String)>, sqlx::Error> {
-    sqlx::query_as(
-        "UPDATE jobs SET status = 'dead', last_error = 'lease expired during the final attempt',
+) -> Result<Vec<DeadJob>, sqlx::Error> {
+    let rows: Vec<ClaimedRow> = sqlx::query_as(
+        "UPDATE jobs SET status = 'dead', last_error = $2,
              locked_until = NULL, locked_by = NULL, finished_at = $1, updated_at = now()
          WHERE status = 'running' AND locked_until < $1 AND attempts >= max_attempts
-         RETURNING kind, idempotency_key",
+         RETURNING id, kind, idempotency_key, payload, attempts, max_attempts, business_id,
+                   correlation_id",
     )
     .bind(now)
+    .bind(LEASE_EXPIRED_IN_FINAL_ATTEMPT)
     .fetch_all(pool)
-    .await
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            Some(DeadJob {
+                kind: JobKind::parse(&row.kind)?,
+                id: row.id,
+                key: row.idempotency_key,
+                payload: row.payload,
+                business_id: row.business_id,
+                correlation_id: row.correlation_id,
+                error: LEASE_EXPIRED_IN_FINAL_ATTEMPT.to_owned(),
+            })
+        })
+        .collect())
 }
 
 /// Pushes the lease forward while a job is still running. False when the claim was lost.

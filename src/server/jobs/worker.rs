@@ -21,7 +21,7 @@ use super::{
     heartbeat::heartbeat_loop,
     kind::{JobKind, with_jitter},
     listener::JobsReadyListener,
-    queue::{self, ClaimedJob, Finish, Finished},
+    queue::{self, ClaimedJob, DeadJob, Finish, Finished},
 };
 use crate::server::{clock::SharedClock, shutdown::Shutdown};
 
@@ -69,10 +69,27 @@ where
     }
 }
 
+/// Told of every job that will not run again (its attempts are spent, it failed permanently,
+/// or its worker died during the final attempt), so the work it stood for is not silently lost.
+pub trait DeadJobHook: Send + Sync + 'static {
+    fn dead(&self, job: DeadJob) -> BoxFuture<'static, ()>;
+}
+
+impl<F, Fut> DeadJobHook for F
+where
+    F: Fn(DeadJob) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    fn dead(&self, job: DeadJob) -> BoxFuture<'static, ()> {
+        Box::pin(self(job))
+    }
+}
+
 /// The handlers this worker runs; it only claims jobs of registered kinds.
 #[derive(Clone, Default)]
 pub struct Registry {
     handlers: HashMap<JobKind, Arc<dyn JobHandler>>,
+    dead_hook: Option<Arc<dyn DeadJobHook>>,
 }
 
 impl Registry {
@@ -82,6 +99,11 @@ impl Registry {
 
     pub fn register(mut self, kind: JobKind, handler: impl JobHandler) -> Self {
         self.handlers.insert(kind, Arc::new(handler));
+        self
+    }
+
+    pub fn on_dead(mut self, hook: impl DeadJobHook) -> Self {
+        self.dead_hook = Some(Arc::new(hook));
         self
     }
 
@@ -150,8 +172,24 @@ struct Inner {
     pool: PgPool,
     clock: SharedClock,
     handlers: HashMap<JobKind, Arc<dyn JobHandler>>,
+    dead_hook: Option<Arc<dyn DeadJobHook>>,
     kinds: Vec<JobKind>,
     options: WorkerOptions,
+}
+
+impl Inner {
+    async fn report_dead(&self, job: DeadJob) {
+        tracing::error!(
+            event = "jobs.dead",
+            kind = job.kind.as_str(),
+            key = job.key,
+            error = job.error,
+            "job dead"
+        );
+        if let Some(hook) = &self.dead_hook {
+            hook.dead(job).await;
+        }
+    }
 }
 
 impl Worker {
@@ -167,6 +205,7 @@ impl Worker {
                 pool,
                 clock,
                 handlers: registry.handlers,
+                dead_hook: registry.dead_hook,
                 kinds,
                 options,
             }),
@@ -198,13 +237,8 @@ impl Worker {
     async fn claim(&self, limit: usize) -> Result<Vec<ClaimedJob>, sqlx::Error> {
         let inner = &self.inner;
         let now = inner.clock.now();
-        for (kind, key) in queue::reap_exhausted_leases(&inner.pool, now).await? {
-            tracing::error!(
-                event = "jobs.dead",
-                kind,
-                key,
-                "job dead: its worker stopped during the final attempt"
-            );
+        for dead in queue::reap_exhausted_leases(&inner.pool, now).await? {
+            inner.report_dead(dead).await;
         }
         queue::claim(
             &inner.pool,
@@ -334,13 +368,11 @@ async fn execute(inner: Arc<Inner>, job: ClaimedJob) {
         };
         let duration_ms = started.elapsed().as_millis() as u64;
         match queue::finish(&inner.pool, &job, &outcome, now).await {
-            Ok(Finished::Dead) => tracing::error!(
-                event = "jobs.dead",
-                key = job.key,
-                duration_ms,
-                error = outcome_error(&outcome),
-                "job dead"
-            ),
+            Ok(Finished::Dead) => {
+                inner
+                    .report_dead(DeadJob::from_claim(&job, outcome_error(&outcome)))
+                    .await
+            }
             Ok(Finished::Queued) if matches!(outcome, Finish::RetryAt { .. }) => tracing::warn!(
                 duration_ms,
                 error = outcome_error(&outcome),

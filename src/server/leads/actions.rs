@@ -260,14 +260,23 @@ pub async fn mark_opted_out(lead_id: &str) -> Result<(), AppError> {
 
 /// "Start follow-up" (§9.3): a `NOT_STARTED` lead starts now with the owner-started intro; a
 /// `BOOKED`/`LOST` lead gets a new lead for the same phone, started the same way. Refused with
-/// the reason when the gates fail; nothing is changed then. Returns the started lead's id.
-pub async fn start_follow_up(lead_id: &str) -> Result<Uuid, AppError> {
+/// the reason when the gates fail, or when the caller already has an open lead; nothing is
+/// changed then. The form's nonce makes a resubmit (a double click) return the lead the first
+/// submit started, without a second lead or intro. Returns the started lead's id.
+pub async fn start_follow_up(lead_id: &str, nonce: &str) -> Result<Uuid, AppError> {
     let member = require_member().await?;
     let lead_id = parse_id(lead_id)?;
     let state = state();
     let now = state.clock.now();
     let mut tx = state.pool.begin().await?;
     let lead = lock_lead(&mut tx, &member, lead_id).await?;
+    let nonce = nonce.trim();
+    let key = (!nonce.is_empty()).then(|| format!("follow_up:{}:{nonce}", lead.business_id));
+    if let Some(key) = &key
+        && let Some(started) = follow_up_started_by(&mut tx, lead.business_id, key).await?
+    {
+        return Ok(started);
+    }
     let business = BusinessContact::load(&mut tx, lead.business_id).await?;
     let closed = matches!(lead.status.as_str(), "BOOKED" | "LOST");
     if !closed && lead.conversation_state != "NOT_STARTED" {
@@ -282,6 +291,14 @@ pub async fn start_follow_up(lead_id: &str) -> Result<Uuid, AppError> {
     }
     let (started_id, unreachable_code) = if closed {
         leads::lock_caller(&mut tx, business.id, &lead.caller_e164).await?;
+        if leads::newest_in_progress(&mut tx, business.id, &lead.caller_e164)
+            .await?
+            .is_some()
+        {
+            return Err(AppError::conflict(
+                "This caller already has an open lead: follow up there.",
+            ));
+        }
         let id: Uuid = sqlx::query_scalar(
             "INSERT INTO leads (business_id, phone_number_id, sending_number_id, caller_e164,
                  source, status, status_changed_at, last_activity_at, created_at, updated_at)
@@ -323,9 +340,29 @@ pub async fn start_follow_up(lead_id: &str) -> Result<Uuid, AppError> {
     if closed {
         entry = entry.change("from_lead", serde_json::Value::Null, lead.id.to_string());
     }
+    if let Some(key) = key {
+        entry = entry.idempotency_key(key);
+    }
     entry.write(&mut tx).await?;
     tx.commit().await?;
     Ok(started_id)
+}
+
+/// The lead a follow-up with this form key already started, if any (its audit entry).
+async fn follow_up_started_by(
+    conn: &mut PgConnection,
+    business_id: Uuid,
+    key: &str,
+) -> Result<Option<Uuid>, sqlx::Error> {
+    let target: Option<String> = sqlx::query_scalar(
+        "SELECT target_id FROM audit_log
+         WHERE business_id = $1 AND idempotency_key = $2 AND action = 'lead.follow_up_started'",
+    )
+    .bind(business_id)
+    .bind(key)
+    .fetch_optional(conn)
+    .await?;
+    Ok(target.and_then(|id| Uuid::parse_str(&id).ok()))
 }
 
 fn refusal(outcome: GateOutcome) -> &'static str {

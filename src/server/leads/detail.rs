@@ -264,8 +264,7 @@ async fn messages(state: &AppState, lead_id: Uuid) -> Result<Vec<MessageRow>, sq
                     body,
                     author,
                     delivery,
-                    error: code
-                        .map(|code| format!("Error {code}: {}", twilio_errors::explanation(&code))),
+                    error: code.map(|code| twilio_errors::failure_note(&code)),
                     media_count: media,
                 }
             },

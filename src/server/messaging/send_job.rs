@@ -5,16 +5,16 @@
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
-use sqlx::PgConnection;
+use sqlx::{Connection as _, PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::delivery::{self, SentText};
 use crate::{
-    domain::{message_status, webhook_urls::WebhookUrls},
+    domain::{message_status, twilio_errors, webhook_urls::WebhookUrls},
     server::{
         failpoint::{self, Failpoint},
         integrations::twilio::{NewMessage, TwilioError, TwilioMessage},
-        jobs::{ClaimedJob, JobError},
+        jobs::{ClaimedJob, DeadJob, JobError},
         observability::Alert,
         state::AppState,
     },
@@ -36,13 +36,18 @@ struct Outgoing {
 }
 
 pub async fn run(state: &AppState, job: &ClaimedJob) -> Result<(), JobError> {
-    let Some(message_id) = job
-        .payload
-        .get("message_id")
-        .and_then(|id| id.as_str())
-        .and_then(|id| Uuid::parse_str(id).ok())
-    else {
+    let Some(message_id) = message_id(&job.payload) else {
         return Err(JobError::Permanent("payload has no message_id".into()));
+    };
+    // An attempt whose answer was lost is looked up at Twilio before anything else, outside any
+    // transaction: a slow Twilio must not hold a pooled connection and the row's lock.
+    let Some(seen) = read(&state.pool, message_id).await? else {
+        return Ok(());
+    };
+    let listed = if seen.text.status == "submitting" {
+        reconcile(state, &seen).await?
+    } else {
+        Vec::new()
     };
     let now = state.clock.now();
     let mut tx = state.pool.begin().await?;
@@ -53,9 +58,9 @@ pub async fn run(state: &AppState, job: &ClaimedJob) -> Result<(), JobError> {
         return Ok(());
     }
     if outgoing.text.status == "submitting"
-        && let Some(found) = reconcile(state, &outgoing).await?
+        && outgoing.attempt_started_at == seen.attempt_started_at
+        && adopt_unclaimed(&mut tx, &outgoing, &listed, now).await?
     {
-        adopt(&mut tx, &outgoing, &found, now).await?;
         tx.commit().await?;
         return Ok(());
     }
@@ -119,15 +124,22 @@ pub async fn run(state: &AppState, job: &ClaimedJob) -> Result<(), JobError> {
     outcome
 }
 
+const SELECT_OUTGOING: &str = "SELECT id, business_id, lead_id, phone_number_id, participant,
+        kind, to_e164, status, from_e164, body, attempt_started_at
+     FROM messages WHERE id = $1 AND direction = 'outbound'";
+
 async fn lock(conn: &mut PgConnection, id: Uuid) -> Result<Option<Outgoing>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "SELECT {}, from_e164, body, attempt_started_at FROM messages
-         WHERE id = $1 AND direction = 'outbound' FOR UPDATE",
-        SentText::COLUMNS
-    ))
-    .bind(id)
-    .fetch_optional(conn)
-    .await
+    sqlx::query_as(&format!("{SELECT_OUTGOING} FOR UPDATE"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
+async fn read(pool: &PgPool, id: Uuid) -> Result<Option<Outgoing>, sqlx::Error> {
+    sqlx::query_as(SELECT_OUTGOING)
+        .bind(id)
+        .fetch_optional(pool)
+        .await
 }
 
 /// The first send-time gate that fails (§10.2 step 3), as the suppression reason; `canceled`
@@ -176,29 +188,67 @@ async fn gate(
     })
 }
 
-/// Asks Twilio whether the attempt whose answer was lost created the message.
-async fn reconcile(
-    state: &AppState,
-    outgoing: &Outgoing,
-) -> Result<Option<TwilioMessage>, JobError> {
-    let (Some(to), Some(from)) = (&outgoing.text.to_e164, &outgoing.from_e164) else {
-        return Ok(None);
+/// Asks Twilio which listed messages could be the attempt whose answer was lost: same numbers,
+/// same body, created since shortly before that attempt (newest first, as Twilio lists them).
+async fn reconcile(state: &AppState, outgoing: &Outgoing) -> Result<Vec<TwilioMessage>, JobError> {
+    let (Some(to), Some(from), Some(started)) = (
+        &outgoing.text.to_e164,
+        &outgoing.from_e164,
+        outgoing.attempt_started_at,
+    ) else {
+        return Ok(Vec::new());
     };
-    let since = outgoing
-        .attempt_started_at
-        .map(|at| at - Duration::seconds(RECONCILE_SLACK_SECONDS));
+    let since = started - Duration::seconds(RECONCILE_SLACK_SECONDS);
     let listed = state
         .twilio
         .recent_messages(to, from, RECONCILE_PAGE_SIZE)
         .await
         .map_err(|err| JobError::Retryable(format!("reconciliation failed: {err}")))?;
-    Ok(listed.into_iter().find(|message| {
-        message.body == outgoing.body
-            && match (since, message.created_at()) {
-                (Some(since), Some(created)) => created >= since,
-                _ => false,
+    Ok(listed
+        .into_iter()
+        .filter(|message| {
+            message.body == outgoing.body
+                && message.created_at().is_some_and(|created| created >= since)
+        })
+        .collect())
+}
+
+/// Adopts the first listed candidate whose SID no other message holds. An identical text sent
+/// moments before (a second re-prompt, say) is listed too, but it is already another row's: a
+/// SID taken, even by a concurrent adopter (the unique violation), means "not ours", and the
+/// caller of this function sends. Returns whether a candidate was adopted.
+async fn adopt_unclaimed(
+    conn: &mut PgConnection,
+    outgoing: &Outgoing,
+    listed: &[TwilioMessage],
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    if listed.is_empty() {
+        return Ok(false);
+    }
+    let sids: Vec<&str> = listed.iter().map(|message| message.sid.as_str()).collect();
+    let taken: Vec<String> =
+        sqlx::query_scalar("SELECT twilio_sid FROM messages WHERE twilio_sid = ANY($1)")
+            .bind(&sids)
+            .fetch_all(&mut *conn)
+            .await?;
+    for candidate in listed.iter().filter(|m| !taken.contains(&m.sid)) {
+        let mut savepoint = conn.begin().await?;
+        match adopt(&mut savepoint, outgoing, candidate, now).await {
+            Ok(()) => {
+                savepoint.commit().await?;
+                return Ok(true);
             }
-    }))
+            Err(err) if is_unique_violation(&err) => savepoint.rollback().await?,
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(false)
+}
+
+fn is_unique_violation(err: &sqlx::Error) -> bool {
+    err.as_database_error()
+        .is_some_and(|db| db.is_unique_violation())
 }
 
 /// Stores the SID Twilio gave (or that reconciliation found) with its status.
@@ -228,6 +278,51 @@ async fn adopt(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// The job of a text died without settling it (its payload broke, or its worker stopped during
+/// the final attempt): a text still waiting before Twilio becomes `failed`, so the lead page says
+/// it was not sent, and the operator is alerted. A text already settled is left as it is.
+pub async fn abandon(state: &AppState, dead: &DeadJob) -> Result<(), sqlx::Error> {
+    let Some(message_id) = message_id(&dead.payload) else {
+        return Ok(());
+    };
+    let now = state.clock.now();
+    let abandoned: Option<(Uuid, Option<Uuid>)> = sqlx::query_as(
+        "UPDATE messages SET status = 'failed', error_code = $2, error_message = $3,
+             failed_at = $4, status_updated_at = $4, updated_at = $4
+         WHERE id = $1 AND direction = 'outbound' AND status IN ('pending', 'submitting')
+         RETURNING business_id, lead_id",
+    )
+    .bind(message_id)
+    .bind(twilio_errors::SEND_ABANDONED)
+    .bind(&dead.error)
+    .bind(now)
+    .fetch_optional(&state.pool)
+    .await?;
+    if let Some((business_id, lead_id)) = abandoned {
+        state.alerts.report(
+            Alert::new(
+                "twilio",
+                "send_abandoned",
+                "A text was abandoned: its send job died before Twilio confirmed it",
+            )
+            .metadata(json!({
+                "message_id": message_id,
+                "business_id": business_id,
+                "lead_id": lead_id,
+                "error": dead.error,
+            })),
+        );
+    }
+    Ok(())
+}
+
+fn message_id(payload: &serde_json::Value) -> Option<Uuid> {
+    payload
+        .get("message_id")
+        .and_then(|id| id.as_str())
+        .and_then(|id| Uuid::parse_str(id).ok())
 }
 
 /// Records a failed attempt: retried (429, 5xx, network) or final (other 4xx, exhausted).
@@ -262,7 +357,7 @@ async fn failed(
         });
     }
     let (code, message) = if err.is_retryable() {
-        ("retry_exhausted".to_owned(), err.to_string())
+        (twilio_errors::RETRY_EXHAUSTED.to_owned(), err.to_string())
     } else if err.is_auth_failure() {
         ("20003".to_owned(), err.to_string())
     } else {
@@ -285,7 +380,7 @@ async fn failed(
     .execute(&mut *conn)
     .await?;
     delivery::apply_error_code(conn, state, text, &code, now).await?;
-    if code == "retry_exhausted" {
+    if code == twilio_errors::RETRY_EXHAUSTED {
         state.alerts.report(
             Alert::new(
                 "twilio",
