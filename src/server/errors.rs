@@ -23,8 +23,18 @@ pub fn internal(cause: impl Display) -> AppError {
     AppError::internal(&current_correlation_id())
 }
 
+/// SQLSTATEs PostgreSQL answers for a value it cannot store as given: a NUL byte in `text`
+/// (22021) or in `jsonb` (22P05). They come from what the client typed, not from a fault here.
+const UNSTORABLE_CHARACTER: [&str; 2] = ["22021", "22P05"];
+
 impl From<sqlx::Error> for AppError {
     fn from(err: sqlx::Error) -> Self {
+        let code = err.as_database_error().and_then(|db| db.code());
+        if code.is_some_and(|code| UNSTORABLE_CHARACTER.contains(&code.as_ref())) {
+            return AppError::bad_request(
+                "The text contains a character that cannot be saved (a NUL byte). Remove it and try again.",
+            );
+        }
         internal(format!("database: {err}"))
     }
 }

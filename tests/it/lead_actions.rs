@@ -475,6 +475,26 @@ async fn start_follow_up_twice_on_a_booked_lead_starts_one_lead_and_lands_on_it(
 }
 
 #[sqlx::test]
+async fn a_reply_with_a_nul_byte_is_a_clear_400_and_sends_nothing(pool: PgPool) {
+    let mut desk = desk(&pool).await;
+    let lead = lead(&pool, &desk, "").await;
+    let reply = desk
+        .owner
+        .call(
+            "/api/app/leads/reply",
+            &[
+                ("lead_id", &lead.to_string()),
+                ("body", "On our way\0"),
+                ("nonce", "n-1"),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, 400, "{}", reply.body);
+    assert!(reply.body.contains("cannot be saved"), "{}", reply.body);
+    assert!(replies(&pool).await.is_empty());
+}
+
+#[sqlx::test]
 async fn c56_the_leads_page_shows_the_texting_banners(pool: PgPool) {
     let mut desk = desk(&pool).await;
     let page = desk.owner.get("/app/leads").await;

@@ -39,6 +39,7 @@ mod stripe_malformed;
 mod support;
 mod team;
 mod twilio_auth;
+mod twilio_bad_bytes;
 mod twilio_contract;
 mod twilio_interop;
 mod twilio_malformed;

@@ -19,6 +19,7 @@ use crate::{
     server::{
         integrations::twilio::{TwilioError, lists::TwilioCall, messages::TwilioMessage},
         jobs::{ClaimedJob, JobError, JobKind, NewJob, queue},
+        observability::Alert,
         simulators::webhook_poster::form,
         state::AppState,
     },
@@ -70,6 +71,8 @@ struct Pass<'a> {
     window: Window,
     account_sid: String,
     replayed: Replayed,
+    /// SIDs whose replay failed in this run.
+    failed: Vec<String>,
 }
 
 pub async fn run(state: &AppState, job: &ClaimedJob) -> Result<(), JobError> {
@@ -89,12 +92,36 @@ pub async fn run(state: &AppState, job: &ClaimedJob) -> Result<(), JobError> {
         window,
         account_sid: state.config.twilio.account_sid.clone().unwrap_or_default(),
         replayed: Replayed::default(),
+        failed: Vec::new(),
     };
     for number in &numbers {
         pass.calls(number).await?;
         pass.messages(number).await?;
     }
-    let replayed = pass.replayed;
+    let (replayed, failed) = (pass.replayed, pass.failed);
+    if !failed.is_empty() {
+        let reason = format!(
+            "twilio_reconcile: {} replayed webhooks failed: {}",
+            failed.len(),
+            failed.join(", ")
+        );
+        if !job.is_final_attempt() {
+            return Err(JobError::Retryable(reason));
+        }
+        // The same items failed on every attempt: stop, and say so once.
+        state.alerts.report(
+            Alert::new(
+                "twilio",
+                "reconcile_items_failed",
+                "Some of Twilio's logged calls or texts could not be replayed",
+            )
+            .metadata(serde_json::json!({
+                "sids": failed,
+                "window_start": window.start,
+                "window_end": window.end,
+            })),
+        );
+    }
     tracing::info!(
         event = "twilio.reconciled",
         numbers = numbers.len(),
@@ -129,6 +156,19 @@ fn in_window(window: Window) -> impl Fn(&TwilioMessage) -> bool {
 }
 
 impl Pass<'_> {
+    /// Replays one webhook. A failure is remembered by SID and the run goes on, so one item
+    /// the app cannot take never keeps the numbers after it from being reconciled.
+    async fn replay(&mut self, sid: &str, url: &str, params: &[(String, String)]) -> bool {
+        match self.replayer.post(url, params).await {
+            Ok(()) => true,
+            Err(err) => {
+                tracing::warn!(event = "twilio.reconcile_item_failed", sid, error = %err, "a replayed webhook failed; the rest of the run goes on");
+                self.failed.push(sid.to_owned());
+                false
+            }
+        }
+    }
+
     /// Ended calls to `number` in the window that have no row, or a row still `pending`.
     async fn calls(&mut self, number: &str) -> Result<(), JobError> {
         let (state, window) = (self.state, self.window);
@@ -174,10 +214,15 @@ impl Pass<'_> {
                 from: &call.from,
                 to: &call.to,
             };
+            let mut replayed = true;
             for step in call_webhooks(&urls(state), replay, &ending) {
-                self.replayer.post(&step.url, &step.params).await?;
+                // A call whose first step failed is not given its later steps.
+                if !self.replay(&call.sid, &step.url, &step.params).await {
+                    replayed = false;
+                    break;
+                }
             }
-            self.replayed.calls += 1;
+            self.replayed.calls += usize::from(replayed);
         }
         Ok(())
     }
@@ -208,8 +253,9 @@ impl Pass<'_> {
                 ("SmsSid", &text.sid),
                 ("To", &text.to),
             ]);
-            self.replayer.post(&urls(state).sms(), &params).await?;
-            self.replayed.texts += 1;
+            if self.replay(&text.sid, &urls(state).sms(), &params).await {
+                self.replayed.texts += 1;
+            }
         }
         let outbound = state
             .twilio
@@ -232,10 +278,10 @@ impl Pass<'_> {
             if let Some(code) = code.as_deref() {
                 pairs.push(("ErrorCode", code));
             }
-            self.replayer
-                .post(&urls(state).message_status(&id.to_string()), &form(&pairs))
-                .await?;
-            self.replayed.statuses += 1;
+            let url = urls(state).message_status(&id.to_string());
+            if self.replay(&text.sid, &url, &form(&pairs)).await {
+                self.replayed.statuses += 1;
+            }
         }
         Ok(())
     }

@@ -7,7 +7,10 @@ use tower::ServiceExt as _;
 
 use crate::{
     domain::webhook_urls,
-    server::{jobs::JobError, state::AppState, webhooks::twilio::signature},
+    server::{
+        jobs::JobError, state::AppState, twilio_reconcile::outage::OutageWatch,
+        webhooks::twilio::signature,
+    },
 };
 
 pub struct Replayer {
@@ -16,6 +19,14 @@ pub struct Replayer {
     /// Whichever the webhook authentication accepts here: both are sent when both exist.
     auth_token: Option<String>,
     shared_token: Option<String>,
+}
+
+/// The app as replays reach it: a replay the database refuses must not report a new outage, or
+/// every failing replay would schedule another reconcile of the same window.
+fn replay_state(state: &AppState) -> AppState {
+    let mut state = state.clone();
+    state.db_outage = OutageWatch::new(false);
+    state
 }
 
 impl Replayer {
@@ -34,7 +45,7 @@ impl Replayer {
             ));
         }
         Ok(Self {
-            router: crate::server::router::router(state.clone()),
+            router: crate::server::router::router(replay_state(state)),
             public_base: config.public_base_url.trim_end_matches('/').to_owned(),
             auth_token,
             shared_token,

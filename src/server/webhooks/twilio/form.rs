@@ -26,6 +26,20 @@ impl TwilioForm {
         Ok(Self { pairs })
     }
 
+    /// The form as it can be stored: NUL, the one character PostgreSQL refuses in `text` and
+    /// `jsonb`, removed from every name and value. Applied after the signature check, which
+    /// must see what Twilio sent; a caller's stray NUL must not read as a database outage.
+    pub fn storable(mut self) -> Self {
+        for (name, value) in &mut self.pairs {
+            for field in [name, value] {
+                if field.contains('\0') {
+                    field.retain(|c| c != '\0');
+                }
+            }
+        }
+        self
+    }
+
     pub fn pairs(&self) -> &[(String, String)] {
         &self.pairs
     }
@@ -111,6 +125,18 @@ mod tests {
 
     fn pairs(body: &str) -> Vec<(String, String)> {
         TwilioForm::parse(body.as_bytes()).unwrap().pairs
+    }
+
+    #[test]
+    fn storable_removes_nul_from_names_and_values_only() {
+        let form = TwilioForm::parse(b"Bo%00dy=Leak%00+here&To=%2B1").unwrap();
+        assert_eq!(
+            form.storable().pairs,
+            [
+                ("Body".to_owned(), "Leak here".to_owned()),
+                ("To".to_owned(), "+1".to_owned())
+            ]
+        );
     }
 
     #[test]

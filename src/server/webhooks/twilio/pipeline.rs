@@ -161,6 +161,7 @@ pub async fn accept(
                 .unwrap_or_else(|| refuse(StatusCode::UNAUTHORIZED, "Unauthorized", "reject_401")),
         );
     }
+    let form = form.storable();
     // 5. Count authorized traffic per customer account; never refused.
     let to = form
         .get("To")
