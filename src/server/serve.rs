@@ -132,6 +132,7 @@ pub async fn start_worker(state: &AppState, shutdown: &Shutdown) -> Option<JoinH
         state.instance_id.to_string(),
         state.config.worker.concurrency as usize,
     );
+    options.urgent_concurrency = state.config.worker.urgent_concurrency as usize;
     options.drain_deadline = state.config.shutdown_grace;
     let worker = Worker::new(
         state.pool.clone(),

@@ -113,9 +113,16 @@ async fn reschedule_during_a_run_makes_the_job_run_once_more(pool: PgPool) {
     )
     .await
     .unwrap();
-    let claimed = queue::claim(&pool, clock.now(), "worker-a", &[JobKind::AirtablePush], 10)
-        .await
-        .unwrap();
+    let claimed = queue::claim(
+        &pool,
+        clock.now(),
+        "worker-a",
+        &[JobKind::AirtablePush],
+        10,
+        None,
+    )
+    .await
+    .unwrap();
     assert_eq!(claimed.len(), 1);
 
     let again = clock.now() + Duration::seconds(1);
@@ -139,9 +146,16 @@ async fn reschedule_during_a_run_makes_the_job_run_once_more(pool: PgPool) {
     assert_eq!(row.attempts, 0);
 
     clock.advance(Duration::seconds(1));
-    let claimed = queue::claim(&pool, clock.now(), "worker-a", &[JobKind::AirtablePush], 10)
-        .await
-        .unwrap();
+    let claimed = queue::claim(
+        &pool,
+        clock.now(),
+        "worker-a",
+        &[JobKind::AirtablePush],
+        10,
+        None,
+    )
+    .await
+    .unwrap();
     let finished = queue::finish(&pool, &claimed[0], &Finish::Succeeded, clock.now())
         .await
         .unwrap();
@@ -161,19 +175,19 @@ async fn jobs_are_not_claimed_before_their_time_nor_by_workers_of_other_kinds(po
     .unwrap();
 
     assert!(
-        queue::claim(&pool, clock.now(), "w", &[JobKind::FinalizeCall], 10)
+        queue::claim(&pool, clock.now(), "w", &[JobKind::FinalizeCall], 10, None)
             .await
             .unwrap()
             .is_empty()
     );
     clock.advance(Duration::seconds(15));
     assert!(
-        queue::claim(&pool, clock.now(), "w", &[JobKind::SendSms], 10)
+        queue::claim(&pool, clock.now(), "w", &[JobKind::SendSms], 10, None)
             .await
             .unwrap()
             .is_empty()
     );
-    let claimed = queue::claim(&pool, clock.now(), "w", &[JobKind::FinalizeCall], 10)
+    let claimed = queue::claim(&pool, clock.now(), "w", &[JobKind::FinalizeCall], 10, None)
         .await
         .unwrap();
     assert_eq!(claimed.len(), 1);
@@ -190,7 +204,7 @@ async fn an_expired_lease_makes_the_job_claimable_and_the_old_claim_powerless(po
     enqueue(&mut conn, &NewJob::new(JobKind::SendSms, key, clock.now()))
         .await
         .unwrap();
-    let crashed = queue::claim(&pool, clock.now(), "worker-a", &[JobKind::SendSms], 1)
+    let crashed = queue::claim(&pool, clock.now(), "worker-a", &[JobKind::SendSms], 1, None)
         .await
         .unwrap();
     assert_eq!(crashed.len(), 1);
@@ -198,14 +212,14 @@ async fn an_expired_lease_makes_the_job_claimable_and_the_old_claim_powerless(po
     // Inside the lease nobody else can take it.
     clock.advance(Duration::seconds(59));
     assert!(
-        queue::claim(&pool, clock.now(), "worker-b", &[JobKind::SendSms], 1)
+        queue::claim(&pool, clock.now(), "worker-b", &[JobKind::SendSms], 1, None)
             .await
             .unwrap()
             .is_empty()
     );
     // A live worker extends its lease; this one is dead, so the lease runs out.
     clock.advance(Duration::seconds(2));
-    let retaken = queue::claim(&pool, clock.now(), "worker-b", &[JobKind::SendSms], 1)
+    let retaken = queue::claim(&pool, clock.now(), "worker-b", &[JobKind::SendSms], 1, None)
         .await
         .unwrap();
     assert_eq!(retaken.len(), 1);
@@ -256,6 +270,7 @@ async fn a_crash_during_the_final_attempt_ends_dead_not_retried_past_the_limit(p
         "worker-a",
         &[JobKind::RateLimitCleanup],
         1,
+        None,
     )
     .await
     .unwrap();
@@ -269,7 +284,8 @@ async fn a_crash_during_the_final_attempt_ends_dead_not_retried_past_the_limit(p
             clock.now(),
             "worker-b",
             &[JobKind::RateLimitCleanup],
-            1
+            1,
+            None
         )
         .await
         .unwrap()
@@ -297,7 +313,7 @@ async fn pacing_reschedules_without_spending_an_attempt(pool: PgPool) {
     )
     .await
     .unwrap();
-    let claimed = queue::claim(&pool, clock.now(), "w", &[JobKind::AirtablePush], 1)
+    let claimed = queue::claim(&pool, clock.now(), "w", &[JobKind::AirtablePush], 1, None)
         .await
         .unwrap();
     let at = clock.now() + Duration::seconds(1);

@@ -17,6 +17,7 @@ mod demo;
 mod http_pages;
 mod http_platform;
 mod isolation;
+mod jobs_lanes;
 mod jobs_maintenance;
 mod jobs_queue;
 mod jobs_worker;

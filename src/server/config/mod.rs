@@ -157,7 +157,10 @@ pub struct AirtableConfig {
 #[derive(Clone, Copy, Debug)]
 pub struct WorkerSettings {
     pub enabled: bool,
+    /// The bulk lane: deliveries, pushes, reconcile, housekeeping.
     pub concurrency: u32,
+    /// The urgent lane: texts, call endings, Stripe events, nudges.
+    pub urgent_concurrency: u32,
 }
 
 impl Config {

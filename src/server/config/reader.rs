@@ -90,6 +90,7 @@ pub fn read(
     let worker = WorkerSettings {
         enabled: r.bool("WORKER_ENABLED", true),
         concurrency: r.int("WORKER_CONCURRENCY", 4, 1..=64) as u32,
+        urgent_concurrency: r.int("WORKER_URGENT_CONCURRENCY", 32, 1..=256) as u32,
     };
     let shutdown_grace = Duration::from_secs(r.int("SHUTDOWN_GRACE_SECONDS", 25, 1..=300) as u64);
 

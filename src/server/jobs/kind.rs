@@ -19,6 +19,26 @@ pub enum JobKind {
 const MINUTE: u64 = 60;
 const HOUR: u64 = 60 * MINUTE;
 
+/// Which share of the worker a job runs in. Caller- and owner-facing work has capacity of its
+/// own, so no flood of bulk or third-party work (webhook deliveries to a hanging receiver, an
+/// Airtable resync, a reconcile) can delay a missed caller's text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Lane {
+    Urgent,
+    Bulk,
+}
+
+impl Lane {
+    pub const ALL: [Lane; 2] = [Lane::Urgent, Lane::Bulk];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lane::Urgent => "urgent",
+            Lane::Bulk => "bulk",
+        }
+    }
+}
+
 impl JobKind {
     pub const ALL: [JobKind; 10] = [
         JobKind::SendSms,
@@ -50,6 +70,40 @@ impl JobKind {
 
     pub fn parse(raw: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|kind| kind.as_str() == raw)
+    }
+
+    pub fn lane(self) -> Lane {
+        match self {
+            JobKind::SendSms
+            | JobKind::FinalizeCall
+            | JobKind::StallNudge
+            | JobKind::ProcessStripeEvent => Lane::Urgent,
+            JobKind::TwilioReconcile
+            | JobKind::AirtablePush
+            | JobKind::WebhookDeliver
+            | JobKind::DeleteBusiness
+            | JobKind::Purge
+            | JobKind::RateLimitCleanup => Lane::Bulk,
+        }
+    }
+
+    /// How long one attempt may run. Past it the attempt is abandoned and retried on the kind's
+    /// schedule, so a peer that never answers cannot pin a worker slot by renewing its lease
+    /// forever. Each limit is well above the kind's own provider timeouts.
+    pub fn max_run_time(self) -> Duration {
+        let seconds = match self {
+            // Reconcile list (15 s) + create (15 s) + two short transactions.
+            JobKind::SendSms | JobKind::FinalizeCall | JobKind::StallNudge => MINUTE,
+            // One subscription re-fetch with in-request retries.
+            JobKind::ProcessStripeEvent => 2 * MINUTE,
+            // One 10 s POST (webhooks) or one Airtable request, plus bookkeeping.
+            JobKind::WebhookDeliver => 30,
+            JobKind::AirtablePush => MINUTE,
+            // Whole passes over many numbers or rows.
+            JobKind::TwilioReconcile | JobKind::DeleteBusiness | JobKind::Purge => 15 * MINUTE,
+            JobKind::RateLimitCleanup => 5 * MINUTE,
+        };
+        Duration::from_secs(seconds)
     }
 
     pub fn max_attempts(self) -> i32 {
@@ -165,6 +219,33 @@ mod tests {
                 ("rate_limit_cleanup", 3),
             ]
         );
+    }
+
+    #[test]
+    fn caller_and_owner_facing_kinds_run_in_the_urgent_lane() {
+        let urgent: Vec<_> = JobKind::ALL
+            .into_iter()
+            .filter(|kind| kind.lane() == Lane::Urgent)
+            .map(JobKind::as_str)
+            .collect();
+        assert_eq!(
+            urgent,
+            [
+                "send_sms",
+                "finalize_call",
+                "stall_nudge",
+                "process_stripe_event"
+            ]
+        );
+    }
+
+    #[test]
+    fn every_kind_has_a_run_time_limit_above_its_provider_timeouts() {
+        for kind in JobKind::ALL {
+            assert!(kind.max_run_time() >= Duration::from_secs(30), "{kind:?}");
+            assert!(kind.max_run_time() < super::super::queue::LEASE.to_std().unwrap() * 20);
+        }
+        assert_eq!(JobKind::WebhookDeliver.max_run_time().as_secs(), 30);
     }
 
     #[test]

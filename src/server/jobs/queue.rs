@@ -144,30 +144,61 @@ struct ClaimedRow {
     correlation_id: Option<String>,
 }
 
+/// How many due jobs a fair claim looks at before choosing (newest-due last).
+const FAIR_WINDOW: i64 = 200;
+
 /// Claims up to `limit` due jobs of the given kinds: queued ones whose time has come, and
 /// running ones whose lease expired (their worker died). Concurrent claimers never take the
 /// same row (`FOR UPDATE SKIP LOCKED`).
+///
+/// With `per_tenant`, no business gets more than that many of these kinds running at once: a
+/// business at its share is passed over, and among the due jobs looked at each business's
+/// earliest come first. Jobs without a business (housekeeping) are not capped.
 pub async fn claim(
     pool: &PgPool,
     now: DateTime<Utc>,
     worker_id: &str,
     kinds: &[JobKind],
     limit: usize,
+    per_tenant: Option<usize>,
 ) -> Result<Vec<ClaimedJob>, sqlx::Error> {
     if limit == 0 || kinds.is_empty() {
         return Ok(Vec::new());
     }
     let kinds: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
-    let rows: Vec<ClaimedRow> = sqlx::query_as(
-        "WITH due AS (
-             SELECT id FROM jobs
-             WHERE kind = ANY($2)
+    let due = "kind = ANY($2)
                AND ((status = 'queued' AND next_run_at <= $1)
-                 OR (status = 'running' AND locked_until < $1 AND attempts < max_attempts))
-             ORDER BY next_run_at
-             LIMIT $4
-             FOR UPDATE SKIP LOCKED
-         )
+                 OR (status = 'running' AND locked_until < $1 AND attempts < max_attempts))";
+    let chosen = match per_tenant {
+        None => format!(
+            "SELECT id FROM jobs WHERE {due}
+             ORDER BY next_run_at LIMIT $4 FOR UPDATE SKIP LOCKED"
+        ),
+        Some(_) => format!(
+            "WITH running AS (
+                 SELECT business_id, count(*) AS n FROM jobs
+                 WHERE kind = ANY($2) AND status = 'running' AND locked_until >= $1
+                   AND business_id IS NOT NULL
+                 GROUP BY business_id
+             ), candidates AS (
+                 SELECT j.id, j.business_id, j.next_run_at FROM jobs j
+                 WHERE {due}
+                   AND NOT EXISTS (SELECT 1 FROM running r
+                                   WHERE r.business_id = j.business_id AND r.n >= $6)
+                 ORDER BY j.next_run_at LIMIT {FAIR_WINDOW}
+             ), ranked AS (
+                 SELECT c.id, c.business_id,
+                        row_number() OVER (PARTITION BY c.business_id ORDER BY c.next_run_at)
+                            + COALESCE(r.n, 0) AS slot
+                 FROM candidates c LEFT JOIN running r ON r.business_id = c.business_id
+             )
+             SELECT id FROM jobs
+             WHERE id IN (SELECT id FROM ranked WHERE business_id IS NULL OR slot <= $6)
+             ORDER BY next_run_at LIMIT $4 FOR UPDATE SKIP LOCKED"
+        ),
+    };
+    let rows: Vec<ClaimedRow> = sqlx::query_as(&format!(
+        "WITH due AS ({chosen})
          UPDATE jobs SET
              status = 'running',
              locked_until = $1 + $5 * interval '1 second',
@@ -176,13 +207,14 @@ pub async fn claim(
              updated_at = now()
          FROM due WHERE jobs.id = due.id
          RETURNING jobs.id, jobs.kind, jobs.idempotency_key, jobs.payload, jobs.attempts,
-                   jobs.max_attempts, jobs.business_id, jobs.correlation_id",
-    )
+                   jobs.max_attempts, jobs.business_id, jobs.correlation_id"
+    ))
     .bind(now)
     .bind(&kinds)
     .bind(worker_id)
     .bind(limit as i64)
     .bind(LEASE.num_seconds() as f64)
+    .bind(per_tenant.unwrap_or(usize::MAX).min(i64::MAX as usize) as i64)
     .fetch_all(pool)
     .await?;
     Ok(rows

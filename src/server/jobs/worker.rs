@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use super::{
     heartbeat::heartbeat_loop,
-    kind::{JobKind, with_jitter},
+    kind::{JobKind, Lane, with_jitter},
     listener::JobsReadyListener,
     queue::{self, ClaimedJob, DeadJob, Finish, Finished},
 };
@@ -135,11 +135,22 @@ impl Backoff {
     }
 }
 
+/// How many running jobs a business may have in the bulk lane at once (webhook deliveries,
+/// Airtable pushes): one business's 40 hanging pings or 250 000-row resync takes at most these
+/// slots, and the others go to everyone else.
+pub const BULK_SLOTS_PER_BUSINESS: usize = 2;
+
 #[derive(Clone, Debug)]
 pub struct WorkerOptions {
     /// `locked_by` on claimed rows: unique per process.
     pub worker_id: String,
-    pub concurrency: usize,
+    /// Jobs running at once in the urgent lane (texts, call endings, Stripe events, nudges).
+    /// Sends wait on Twilio, not on the CPU, so this is much larger than the core count.
+    pub urgent_concurrency: usize,
+    /// Jobs running at once in the bulk lane (deliveries, pushes, reconcile, housekeeping).
+    pub bulk_concurrency: usize,
+    /// The bulk lane's share per business (`None`: uncapped).
+    pub bulk_per_business: Option<usize>,
     /// Fallback wake-up when no notification arrives (also picks up delayed jobs).
     pub poll_interval: Duration,
     pub lease_renewal: Duration,
@@ -147,18 +158,39 @@ pub struct WorkerOptions {
     pub backoff: Backoff,
     /// How long shutdown waits for running jobs before giving their leases back.
     pub drain_deadline: Duration,
+    /// One limit for every attempt instead of each kind's `max_run_time` (tests only, so a
+    /// hanging handler is abandoned in milliseconds).
+    pub run_time_limit: Option<Duration>,
 }
 
 impl WorkerOptions {
+    /// `concurrency` jobs at once in each lane.
     pub fn new(worker_id: impl Into<String>, concurrency: usize) -> Self {
         Self {
             worker_id: worker_id.into(),
-            concurrency: concurrency.max(1),
+            urgent_concurrency: concurrency.max(1),
+            bulk_concurrency: concurrency.max(1),
+            bulk_per_business: Some(BULK_SLOTS_PER_BUSINESS),
             poll_interval: Duration::from_secs(5),
             lease_renewal: Duration::from_secs(20),
             heartbeat_interval: Duration::from_secs(30),
             backoff: Backoff::Standard,
             drain_deadline: Duration::from_secs(25),
+            run_time_limit: None,
+        }
+    }
+
+    fn capacity(&self, lane: Lane) -> usize {
+        match lane {
+            Lane::Urgent => self.urgent_concurrency,
+            Lane::Bulk => self.bulk_concurrency,
+        }
+    }
+
+    fn per_business(&self, lane: Lane) -> Option<usize> {
+        match lane {
+            Lane::Urgent => None,
+            Lane::Bulk => self.bulk_per_business,
         }
     }
 }
@@ -173,7 +205,8 @@ struct Inner {
     clock: SharedClock,
     handlers: HashMap<JobKind, Arc<dyn JobHandler>>,
     dead_hook: Option<Arc<dyn DeadJobHook>>,
-    kinds: Vec<JobKind>,
+    /// The registered kinds of each lane.
+    lanes: Vec<(Lane, Vec<JobKind>)>,
     options: WorkerOptions,
 }
 
@@ -200,22 +233,36 @@ impl Worker {
         options: WorkerOptions,
     ) -> Self {
         let kinds = registry.kinds();
+        let lanes = Lane::ALL
+            .into_iter()
+            .map(|lane| {
+                let kinds = kinds.iter().copied().filter(|k| k.lane() == lane).collect();
+                (lane, kinds)
+            })
+            .collect();
         Self {
             inner: Arc::new(Inner {
                 pool,
                 clock,
                 handlers: registry.handlers,
                 dead_hook: registry.dead_hook,
-                kinds,
+                lanes,
                 options,
             }),
         }
     }
 
-    /// Claims what is due now (up to the concurrency) and runs it to completion. Returns how
-    /// many jobs ran. Tests step the queue with this instead of waiting for the loop.
+    /// Claims what is due now (up to each lane's capacity) and runs it to completion. Returns
+    /// how many jobs ran. Tests step the queue with this instead of waiting for the loop.
     pub async fn run_due_jobs(&self) -> Result<usize, sqlx::Error> {
-        let jobs = self.claim(self.inner.options.concurrency).await?;
+        self.reap().await?;
+        let mut jobs = Vec::new();
+        for (lane, _) in &self.inner.lanes {
+            jobs.extend(
+                self.claim(*lane, self.inner.options.capacity(*lane))
+                    .await?,
+            );
+        }
         let count = jobs.len();
         futures::future::join_all(jobs.into_iter().map(|job| execute(self.inner.clone(), job)))
             .await;
@@ -234,18 +281,30 @@ impl Worker {
         }
     }
 
-    async fn claim(&self, limit: usize) -> Result<Vec<ClaimedJob>, sqlx::Error> {
+    /// Jobs whose worker died during their final attempt are dead (and reported as such).
+    async fn reap(&self) -> Result<(), sqlx::Error> {
         let inner = &self.inner;
-        let now = inner.clock.now();
-        for dead in queue::reap_exhausted_leases(&inner.pool, now).await? {
+        for dead in queue::reap_exhausted_leases(&inner.pool, inner.clock.now()).await? {
             inner.report_dead(dead).await;
         }
+        Ok(())
+    }
+
+    async fn claim(&self, lane: Lane, limit: usize) -> Result<Vec<ClaimedJob>, sqlx::Error> {
+        let inner = &self.inner;
+        let kinds = inner
+            .lanes
+            .iter()
+            .find(|(l, _)| *l == lane)
+            .map(|(_, kinds)| kinds.as_slice())
+            .unwrap_or_default();
         queue::claim(
             &inner.pool,
-            now,
+            inner.clock.now(),
             &inner.options.worker_id,
-            &inner.kinds,
+            kinds,
             limit,
+            inner.options.per_business(lane),
         )
         .await
     }
@@ -262,13 +321,21 @@ impl Worker {
             shutdown.clone(),
         ));
         let mut wake_ups = JobsReadyListener::new(inner.pool.clone(), inner.options.poll_interval);
-        let mut running: JoinSet<()> = JoinSet::new();
+        // One set of running jobs per lane: a lane's free slots are its own.
+        let mut urgent: JoinSet<()> = JoinSet::new();
+        let mut bulk: JoinSet<()> = JoinSet::new();
         let held: Arc<Mutex<HashMap<Uuid, ClaimedJob>>> = Arc::default();
 
         while !shutdown.is_triggered() {
-            let free = inner.options.concurrency.saturating_sub(running.len());
-            if free > 0 {
-                match self.claim(free).await {
+            if let Err(err) = self.reap().await {
+                tracing::warn!(error = %err, "reaping expired leases failed; retrying on the next wake-up");
+            }
+            for (lane, running) in [(Lane::Urgent, &mut urgent), (Lane::Bulk, &mut bulk)] {
+                let free = inner.options.capacity(lane).saturating_sub(running.len());
+                if free == 0 {
+                    continue;
+                }
+                match self.claim(lane, free).await {
                     Ok(jobs) => {
                         for job in jobs {
                             lock(&held).insert(job.id, job.clone());
@@ -281,13 +348,14 @@ impl Worker {
                         }
                     }
                     Err(err) => {
-                        tracing::warn!(error = %err, "claiming jobs failed; retrying on the next wake-up")
+                        tracing::warn!(lane = lane.as_str(), error = %err, "claiming jobs failed; retrying on the next wake-up")
                     }
                 }
             }
             tokio::select! {
                 _ = shutdown.triggered() => break,
-                Some(_) = running.join_next(), if !running.is_empty() => {}
+                Some(_) = urgent.join_next(), if !urgent.is_empty() => {}
+                Some(_) = bulk.join_next(), if !bulk.is_empty() => {}
                 _ = wake_ups.next() => {}
                 _ = tokio::time::sleep(inner.options.poll_interval) => {}
             }
@@ -295,14 +363,17 @@ impl Worker {
 
         let deadline = tokio::time::sleep(inner.options.drain_deadline);
         tokio::pin!(deadline);
-        while !running.is_empty() {
+        while !urgent.is_empty() || !bulk.is_empty() {
             tokio::select! {
-                _ = running.join_next() => {}
+                Some(_) = urgent.join_next(), if !urgent.is_empty() => {}
+                Some(_) = bulk.join_next(), if !bulk.is_empty() => {}
                 _ = &mut deadline => break,
             }
         }
-        running.abort_all();
-        while running.join_next().await.is_some() {}
+        for running in [&mut urgent, &mut bulk] {
+            running.abort_all();
+            while running.join_next().await.is_some() {}
+        }
         let unfinished: Vec<ClaimedJob> = lock(&held).drain().map(|(_, job)| job).collect();
         for job in unfinished {
             tracing::warn!(kind = job.kind.as_str(), job_id = %job.id, "job still running at the drain deadline; lease released");
@@ -333,7 +404,11 @@ async fn execute(inner: Arc<Inner>, job: ClaimedJob) {
             return;
         };
         let started = std::time::Instant::now();
-        let work = AssertUnwindSafe(handler.run(job.clone())).catch_unwind();
+        let limit = inner
+            .options
+            .run_time_limit
+            .unwrap_or_else(|| job.kind.max_run_time());
+        let work = tokio::time::timeout(limit, AssertUnwindSafe(handler.run(job.clone())).catch_unwind());
         tokio::pin!(work);
         let renewal = inner.options.lease_renewal;
         let mut renew = tokio::time::interval_at(tokio::time::Instant::now() + renewal, renewal);
@@ -347,7 +422,14 @@ async fn execute(inner: Arc<Inner>, job: ClaimedJob) {
                 }
             }
         };
-        let result = result.unwrap_or_else(|_| Err(JobError::Retryable("job handler panicked".into())));
+        let result = match result {
+            Ok(Ok(result)) => result,
+            Ok(Err(_panic)) => Err(JobError::Retryable("job handler panicked".into())),
+            Err(_elapsed) => Err(JobError::Retryable(format!(
+                "attempt abandoned after its {} s run-time limit",
+                limit.as_secs()
+            ))),
+        };
         let now = inner.clock.now();
         let outcome = match result {
             Ok(()) => Finish::Succeeded,

@@ -53,6 +53,7 @@ fn development_needs_only_a_database_url() {
     assert_eq!(config.plans.starter_conversations, 200);
     assert_eq!(config.plans.pro_conversations, 1000);
     assert_eq!(config.worker.concurrency, 4);
+    assert_eq!(config.worker.urgent_concurrency, 32);
     assert!(config.worker.enabled);
     assert_eq!(config.log_format, LogFormat::Pretty);
     assert_eq!(config.support_email, "support@example.com");
