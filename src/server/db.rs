@@ -13,9 +13,24 @@ use super::config::DatabaseConfig;
 /// Migrations are compiled into the binary, so a release needs no migrations folder.
 pub static MIGRATOR: Migrator = sqlx::migrate!();
 
+/// No statement on a pooled connection runs longer: a runaway query or a lock wait cannot hold
+/// one of the few connections every tenant's webhooks share. Housekeeping raises it locally.
+pub const STATEMENT_TIMEOUT: &str = "30s";
+/// A transaction left idle (a task stuck between its statements) is ended by the server, so
+/// its connection and row locks come back.
+pub const IDLE_IN_TRANSACTION_TIMEOUT: &str = "60s";
+
 /// Connects, retrying for up to `retry_for` while Postgres is starting (operations.md §2).
+/// Every connection carries `STATEMENT_TIMEOUT` and `IDLE_IN_TRANSACTION_TIMEOUT`.
 pub async fn connect(config: &DatabaseConfig, retry_for: Duration) -> Result<PgPool, sqlx::Error> {
     let options: PgConnectOptions = config.url.expose().parse()?;
+    let options = options.options([
+        ("statement_timeout", STATEMENT_TIMEOUT),
+        (
+            "idle_in_transaction_session_timeout",
+            IDLE_IN_TRANSACTION_TIMEOUT,
+        ),
+    ]);
     let deadline = tokio::time::Instant::now() + retry_for;
     loop {
         let attempt = PgPoolOptions::new()
@@ -45,7 +60,13 @@ pub struct Applied {
 /// instances never race) and returns what was applied.
 pub async fn migrate(pool: &PgPool) -> Result<Vec<Applied>, sqlx::migrate::MigrateError> {
     let before = applied_versions(pool).await.unwrap_or_default();
-    MIGRATOR.run(pool).await?;
+    // On a connection of its own without the pool's statement timeout (an index build on a big
+    // table may take minutes); it is closed afterwards rather than returned with that setting.
+    let mut conn = pool.acquire().await?.detach();
+    sqlx::query("SET statement_timeout = 0")
+        .execute(&mut conn)
+        .await?;
+    MIGRATOR.run(&mut conn).await?;
     Ok(MIGRATOR
         .iter()
         .filter(|m| !before.contains(&m.version))

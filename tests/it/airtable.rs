@@ -415,3 +415,34 @@ async fn i2_calls_and_texts_never_wait_for_airtable(pool: PgPool) {
     assert_eq!(leads.len(), 1);
     assert_eq!(leads[0]["Service"], "Repair", "the lead as it is now");
 }
+
+#[sqlx::test]
+async fn a_resync_is_paced_at_the_source_not_due_all_at_once(pool: PgPool) {
+    let mut mirror = Mirror::connected(pool.clone()).await;
+    let number = mirror.number().await;
+    for _ in 0..10 {
+        mirror.lead(number).await;
+    }
+    mirror.clock.advance(Duration::seconds(5));
+    for _ in 0..10 {
+        mirror.run_jobs().await;
+        mirror.clock.advance(Duration::seconds(1));
+    }
+    let reply = mirror
+        .owner
+        .call("/api/app/integrations/airtable/resync", &[])
+        .await;
+    assert!(reply.status.is_success(), "{}", reply.body);
+    let due: Vec<chrono::DateTime<chrono::Utc>> = sqlx::query_scalar(
+        "SELECT next_run_at FROM jobs WHERE kind = 'airtable_push' AND status = 'queued'
+         ORDER BY next_run_at",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(due.len(), 10);
+    // Five a second, the base's pace: 200 ms apart.
+    for pair in due.windows(2) {
+        assert_eq!(pair[1] - pair[0], Duration::milliseconds(200));
+    }
+}

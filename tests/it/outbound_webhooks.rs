@@ -373,7 +373,7 @@ async fn without_endpoints_nothing_is_stored_and_off_endpoints_get_nothing(pool:
         0
     );
 
-    // "Send test event" reaches even an endpoint that is off: it is how owners check it.
+    // An endpoint that is off gets no test event either: the owner is told to turn it on.
     let reply = env
         .owner
         .call(
@@ -381,12 +381,69 @@ async fn without_endpoints_nothing_is_stored_and_off_endpoints_get_nothing(pool:
             &[("endpoint_id", &endpoint.to_string())],
         )
         .await;
-    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.status, 409, "{}", reply.body);
+    assert!(reply.body.contains("turned off"), "{}", reply.body);
     run_jobs(&env.hooks).await;
-    assert_eq!(env.receiver.types(), vec!["ping"]);
+    assert!(env.receiver.received().is_empty());
+}
+
+#[sqlx::test]
+async fn test_events_and_resends_are_limited_per_endpoint(pool: PgPool) {
+    let mut env = Outbound::new(pool).await;
+    let (endpoint, _) = env.add_endpoint(&["lead.created"]).await;
+    let (other, _) = env.add_endpoint(&["lead.created"]).await;
+    let (first, second) = (endpoint.to_string(), other.to_string());
+    for n in 0..5 {
+        let reply = env
+            .owner
+            .call(
+                "/api/app/integrations/webhooks/test",
+                &[("endpoint_id", &first)],
+            )
+            .await;
+        assert_eq!(reply.status, 200, "test event {n}: {}", reply.body);
+    }
+    let refused = env
+        .owner
+        .call(
+            "/api/app/integrations/webhooks/test",
+            &[("endpoint_id", &first)],
+        )
+        .await;
+    assert_eq!(refused.status, 429, "{}", refused.body);
+    assert!(refused.body.contains("Try again in"), "{}", refused.body);
+    // Resending one of them counts against the same endpoint's limit.
+    run_jobs(&env.hooks).await;
+    let delivery: uuid::Uuid =
+        sqlx::query_scalar("SELECT id FROM webhook_deliveries WHERE endpoint_id = $1 LIMIT 1")
+            .bind(endpoint)
+            .fetch_one(env.pool())
+            .await
+            .unwrap();
+    let resend = env
+        .owner
+        .call(
+            "/api/app/integrations/webhooks/resend",
+            &[("delivery_id", &delivery.to_string())],
+        )
+        .await;
+    assert_eq!(resend.status, 429, "{}", resend.body);
+    // Another endpoint has a limit of its own.
+    let reply = env
+        .owner
+        .call(
+            "/api/app/integrations/webhooks/test",
+            &[("endpoint_id", &second)],
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(
-        env.receiver.received()[0].json()["data"]["endpoint_id"],
-        endpoint.to_string()
+        count(
+            env.pool(),
+            "SELECT count(*) FROM jobs WHERE kind = 'webhook_deliver'"
+        )
+        .await,
+        6
     );
 }
 

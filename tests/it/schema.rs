@@ -372,3 +372,33 @@ async fn the_lead_list_and_search_indexes_exist(pool: PgPool) {
         );
     }
 }
+
+#[sqlx::test]
+async fn pooled_connections_carry_statement_and_idle_transaction_timeouts(pool: PgPool) {
+    let url = crate::support::url_of(&pool);
+    let config = crate::support::config_with(&[("DATABASE_URL", url.as_str())]);
+    let app_pool = callbackcloser::server::db::connect(&config.database, std::time::Duration::ZERO)
+        .await
+        .unwrap();
+    let settings: (String, String) = sqlx::query_as(
+        "SELECT current_setting('statement_timeout'),
+                current_setting('idle_in_transaction_session_timeout')",
+    )
+    .fetch_one(&app_pool)
+    .await
+    .unwrap();
+    assert_eq!(settings, ("30s".to_owned(), "1min".to_owned()));
+    // A statement past the limit is cancelled.
+    let mut conn = app_pool.acquire().await.unwrap();
+    sqlx::query("SET statement_timeout = '50ms'")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    let cancelled = sqlx::query("SELECT pg_sleep(1)").execute(&mut *conn).await;
+    assert!(cancelled.is_err());
+    conn.detach();
+    // Migrations run without that limit on a connection of their own, which is not returned.
+    callbackcloser::server::db::migrate(&app_pool)
+        .await
+        .unwrap();
+}

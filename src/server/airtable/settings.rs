@@ -302,19 +302,26 @@ pub async fn resync() -> Result<(), AppError> {
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    for (record, table) in [("call", "calls"), ("lead", "leads")] {
-        // Low priority: due a little later than live changes, which keep their own times.
-        sqlx::query(&format!(
-            "SELECT airtable_rearm($1, id, business_id, $2) FROM {table}
-             WHERE business_id = $3 AND created_at >= $4"
-        ))
-        .bind(record)
-        .bind(now + Duration::seconds(1))
-        .bind(owner.business_id)
-        .bind(since)
-        .execute(&mut *tx)
-        .await?;
-    }
+    // Low priority, and paced at the source: record n is due n/rate seconds after the first,
+    // so a 250 000-row resync is a trickle the worker meets at Airtable's pace, not a quarter
+    // of a million jobs due at once in the bulk lane. Live changes keep their own times.
+    let spacing_ms = 1000.0 / f64::from(state.config.airtable.max_requests_per_second.max(1));
+    sqlx::query(
+        "SELECT airtable_rearm(record, id, $1,
+                    $2 + (row_number() OVER (ORDER BY created_at, id) - 1) * $4
+                         * interval '1 millisecond')
+         FROM (SELECT 'call' AS record, id, created_at FROM calls
+               WHERE business_id = $1 AND created_at >= $3
+               UNION ALL
+               SELECT 'lead', id, created_at FROM leads
+               WHERE business_id = $1 AND created_at >= $3) AS mirrored",
+    )
+    .bind(owner.business_id)
+    .bind(now + Duration::seconds(1))
+    .bind(since)
+    .bind(spacing_ms)
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -99,6 +99,10 @@ pub struct PurgeReport {
 pub async fn purge(pool: &PgPool, now: DateTime<Utc>) -> Result<PurgeReport, sqlx::Error> {
     let month_ago = now - Duration::days(30);
     let mut tx = pool.begin().await?;
+    // Whole-table sweeps: longer than the pool's statement timeout allows, in this job only.
+    sqlx::query("SET LOCAL statement_timeout = '10min'")
+        .execute(&mut *tx)
+        .await?;
     let call_payloads = affected(
         &mut tx,
         "UPDATE calls SET payload_log = '[]'::jsonb WHERE created_at < $1 AND payload_log <> '[]'::jsonb",

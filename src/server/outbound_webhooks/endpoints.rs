@@ -3,7 +3,7 @@
 //! page's view with the last 50 attempts per endpoint.
 
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
 use serde_json::json;
 use sqlx::PgConnection;
@@ -20,7 +20,7 @@ use crate::{
         auth::viewer::{Member, audit_entry, require_owner, state},
         businesses::local_time,
         jobs::{self, JobKind},
-        notices,
+        notices, ratelimit,
         state::AppState,
     },
 };
@@ -200,13 +200,47 @@ pub async fn delete(raw_id: &str) -> Result<(), AppError> {
     Ok(())
 }
 
-/// "Send test event": a `ping` to this endpoint, delivered by the job like any event.
+/// Test events and resends an endpoint may be sent by hand per window: each is a delivery
+/// that may hold a bulk slot for its full 10 s timeout, so clicks must not become a flood.
+pub const MANUAL_DELIVERIES_PER_ENDPOINT: u32 = 5;
+pub const MANUAL_DELIVERY_WINDOW: Duration = Duration::minutes(10);
+
+/// Counts one hand-sent delivery to `endpoint_id`; refused past the per-endpoint limit.
+async fn count_manual_delivery(state: &AppState, endpoint_id: Uuid) -> Result<(), AppError> {
+    let decision = ratelimit::hit(
+        &state.pool,
+        &format!("manual:webhook:{endpoint_id}"),
+        MANUAL_DELIVERIES_PER_ENDPOINT,
+        MANUAL_DELIVERY_WINDOW,
+        state.clock.now(),
+    )
+    .await?;
+    if decision.allowed {
+        return Ok(());
+    }
+    Err(AppError::rate_limited(
+        decision.retry_after.max(1) as u64,
+        format!(
+            "This endpoint was sent {MANUAL_DELIVERIES_PER_ENDPOINT} test events or resends in the last 10 minutes. Try again in {} minutes.",
+            decision.retry_after.max(60) / 60
+        ),
+    ))
+}
+
+/// "Send test event": a `ping` to this endpoint, delivered by the job like any event. An
+/// endpoint that is off gets none (turn it on first), and hand-sent deliveries are limited.
 pub async fn send_test_event(raw_id: &str) -> Result<(), AppError> {
     let owner = require_owner().await?;
     let state = state();
     let occasion = Occasion::new(&state, owner.business_id, state.clock.now());
     let mut tx = state.pool.begin().await?;
     let endpoint = lock_endpoint(&mut tx, &owner, raw_id).await?;
+    if !endpoint.enabled {
+        return Err(AppError::conflict(
+            "This endpoint is turned off. Turn it on to send a test event.",
+        ));
+    }
+    count_manual_delivery(&state, endpoint.id).await?;
     events::ping(&mut tx, occasion, endpoint.id).await?;
     tx.commit().await?;
     Ok(())
@@ -236,6 +270,7 @@ pub async fn resend(raw_delivery_id: &str) -> Result<(), AppError> {
             "This endpoint is turned off. Turn it on to resend.",
         ));
     }
+    count_manual_delivery(&state, endpoint_id).await?;
     let attempts: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM webhook_deliveries WHERE endpoint_id = $1 AND event_id = $2",
     )
