@@ -263,3 +263,28 @@ async fn each_request_logs_one_line_with_its_route_template_and_correlation_id(p
     );
     assert_eq!(requests[1]["status"], 404);
 }
+
+#[sqlx::test]
+async fn a_request_past_its_time_limit_gets_a_503_it_can_retry(pool: PgPool) {
+    let state = state_with(
+        pool,
+        config_with(&[("REQUEST_TIMEOUT_SECONDS", "1")]),
+        test_clock(),
+    );
+    let routes = Router::new()
+        .route("/stuck", routing::get(std::future::pending::<&'static str>))
+        .route("/fine", routing::get(|| async { "fine" }));
+    let app = with_middleware(routes, &state);
+    let reply = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        send(&app, Request::get("/stuck").body(Body::empty()).unwrap()),
+    )
+    .await
+    .expect("answered at the limit, not held open");
+    assert_eq!(reply.status, 503);
+    assert_eq!(reply.header("retry-after"), Some("5"));
+    assert!(reply.header("x-correlation-id").is_some());
+    assert!(reply.body.contains("taking too long"), "{}", reply.body);
+    let fine = send(&app, Request::get("/fine").body(Body::empty()).unwrap()).await;
+    assert_eq!(fine.status, 200);
+}

@@ -414,6 +414,7 @@ async fn test_events_and_resends_are_limited_per_endpoint(pool: PgPool) {
     assert!(refused.body.contains("Try again in"), "{}", refused.body);
     // Resending one of them counts against the same endpoint's limit.
     run_jobs(&env.hooks).await;
+    assert_eq!(env.receiver.types(), vec!["ping"; 5]);
     let delivery: uuid::Uuid =
         sqlx::query_scalar("SELECT id FROM webhook_deliveries WHERE endpoint_id = $1 LIMIT 1")
             .bind(endpoint)

@@ -89,6 +89,8 @@ pub struct Config {
     pub rust_log: String,
     pub worker: WorkerSettings,
     pub shutdown_grace: Duration,
+    /// How long a request may take to produce its response (a streamed body may take longer).
+    pub request_timeout: Duration,
 }
 
 #[derive(Clone, Debug)]

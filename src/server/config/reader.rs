@@ -93,6 +93,7 @@ pub fn read(
         urgent_concurrency: r.int("WORKER_URGENT_CONCURRENCY", 32, 1..=256) as u32,
     };
     let shutdown_grace = Duration::from_secs(r.int("SHUTDOWN_GRACE_SECONDS", 25, 1..=300) as u64);
+    let request_timeout = Duration::from_secs(r.int("REQUEST_TIMEOUT_SECONDS", 30, 1..=300) as u64);
 
     let config = Config {
         app_env: r.env,
@@ -115,6 +116,7 @@ pub fn read(
         rust_log,
         worker,
         shutdown_grace,
+        request_timeout,
     };
     (config, r.report)
 }

@@ -73,6 +73,20 @@ fn base36(mut n: u64) -> String {
     String::from_utf8(digits).unwrap_or_default()
 }
 
+/// The 503 for a request past its time limit; `Retry-After` invites a retry.
+fn timed_out_page() -> Response {
+    let mut response = super::error_page::error_page(
+        axum::http::StatusCode::SERVICE_UNAVAILABLE,
+        "This is taking too long",
+        Some("The server could not answer in time. Try again in a moment."),
+    );
+    response.headers_mut().insert(
+        axum::http::header::RETRY_AFTER,
+        HeaderValue::from_static("5"),
+    );
+    response
+}
+
 pub async fn correlate(
     State(state): State<AppState>,
     mut request: Request,
@@ -91,10 +105,29 @@ pub async fn correlate(
 
     let span =
         tracing::info_span!("request", correlation_id = %id, method = %method, route = %route);
-    let outcome = AssertUnwindSafe(next.run(request))
-        .catch_unwind()
-        .instrument(span.clone())
-        .await;
+    // Every route answers within the request timeout: a handler stuck on a lock or a slow
+    // provider gets a 503 the client can retry, never an open connection held forever. A
+    // streamed body (CSV export, recordings) only has to start in time.
+    let outcome = tokio::time::timeout(
+        state.config.request_timeout,
+        AssertUnwindSafe(next.run(request)).catch_unwind(),
+    )
+    .instrument(span.clone())
+    .await;
+    let outcome = match outcome {
+        Ok(outcome) => outcome,
+        Err(_elapsed) => {
+            span.in_scope(|| {
+                tracing::error!(
+                    event = "app.error",
+                    source = "http",
+                    kind = "request_timeout",
+                    "request exceeded its time limit"
+                );
+            });
+            Ok(timed_out_page())
+        }
+    };
     let mut response = outcome.unwrap_or_else(|panic| {
         let message = panic
             .downcast_ref::<&str>()
