@@ -22,9 +22,38 @@ pub fn client_ip(
         .or(peer)
 }
 
+/// The rate-limit bucket an address counts in: an IPv4 address alone, an IPv6 address by its
+/// /64 (one subscriber usually holds a whole /64, so counting single addresses would let one
+/// client rotate through 2^64 of them). An IPv4-mapped IPv6 address counts as its IPv4 one.
+pub fn bucket(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ipv6_clients_share_a_bucket_per_64_and_ipv4_ones_stand_alone() {
+        let ip = |raw: &str| raw.parse::<IpAddr>().unwrap();
+        assert_eq!(bucket(ip("203.0.113.7")), "203.0.113.7");
+        assert_eq!(
+            bucket(ip("2001:db8:1:2:aaaa::1")),
+            bucket(ip("2001:db8:1:2:ffff:ffff:ffff:ffff"))
+        );
+        assert_eq!(bucket(ip("2001:db8:1:2::9")), "2001:db8:1:2::/64");
+        assert_ne!(bucket(ip("2001:db8:1:2::1")), bucket(ip("2001:db8:1:3::1")));
+        assert_eq!(bucket(ip("::ffff:198.51.100.4")), "198.51.100.4");
+    }
 
     #[test]
     fn spec_vectors() {

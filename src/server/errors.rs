@@ -38,3 +38,16 @@ impl From<sqlx::Error> for AppError {
         internal(format!("database: {err}"))
     }
 }
+
+impl From<crate::server::auth::password::PasswordError> for AppError {
+    fn from(err: crate::server::auth::password::PasswordError) -> Self {
+        use crate::server::auth::password::{BUSY_RETRY_AFTER_SECONDS, PasswordError};
+        match err {
+            PasswordError::Busy => AppError::rate_limited(
+                BUSY_RETRY_AFTER_SECONDS,
+                "The server is busy. Try again in a few seconds.",
+            ),
+            PasswordError::Failed(cause) => internal(cause),
+        }
+    }
+}

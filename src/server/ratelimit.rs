@@ -40,6 +40,15 @@ pub async fn hit(
     ))
 }
 
+/// Gives one counted hit back (an attempt that turned out not to be what the limit counts).
+pub async fn refund(pool: &PgPool, key: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE rate_limit_buckets SET count = count - 1 WHERE key = $1 AND count > 0")
+        .bind(key)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
 /// Whether the next hit on `key` would be refused, without counting one.
 pub async fn would_refuse(
     pool: &PgPool,

@@ -551,3 +551,112 @@ async fn repeated_failures_are_rate_limited_per_client_ip(pool: PgPool) {
         "another IP is unaffected"
     );
 }
+
+/// Posts a form as a JS client from `ip` (one trusted proxy hop in front).
+async fn post_from(app: &axum::Router, path: &str, body: String, ip: &str) -> u16 {
+    let request = axum::http::Request::post(path)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept", "application/json")
+        .header("x-forwarded-for", ip)
+        .body(axum::body::Body::from(body))
+        .unwrap();
+    crate::support::send(app, request).await.status.as_u16()
+}
+
+fn behind_one_proxy(pool: PgPool) -> axum::Router {
+    callbackcloser::server::router::router(state_with(
+        pool,
+        config_with(&[("RATE_LIMIT_TRUSTED_PROXY_HOPS", "1")]),
+        test_clock(),
+    ))
+}
+
+#[sqlx::test]
+async fn concurrent_wrong_passwords_are_counted_before_any_is_checked(pool: PgPool) {
+    let app = behind_one_proxy(pool);
+    signed_up(&app, "pat@example.com").await;
+    // Forty at once for one email, from forty addresses: ten are checked, the rest refused.
+    let guesses = (0..40).map(|n| {
+        let app = app.clone();
+        async move {
+            post_from(
+                &app,
+                "/api/auth/sign-in",
+                "email=pat%40example.com&password=wrong+password".into(),
+                &format!("203.0.113.{n}"),
+            )
+            .await
+        }
+    });
+    let statuses = futures::future::join_all(guesses).await;
+    let checked = statuses.iter().filter(|s| **s == 422).count();
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!((checked, refused), (10, 30), "{statuses:?}");
+}
+
+#[sqlx::test]
+async fn one_ipv6_network_is_one_client_for_the_sign_in_limit(pool: PgPool) {
+    let app = behind_one_proxy(pool);
+    // Fifty failures from fifty addresses of one /64, then the 51st is refused.
+    for n in 0..50 {
+        let status = post_from(
+            &app,
+            "/api/auth/sign-in",
+            format!("email=user{n}%40example.com&password=wrong+password"),
+            &format!("2001:db8:7:1::{n:x}"),
+        )
+        .await;
+        assert_eq!(status, 422, "attempt {n}");
+    }
+    let body = "email=fresh%40example.com&password=wrong+password";
+    assert_eq!(
+        post_from(
+            &app,
+            "/api/auth/sign-in",
+            body.into(),
+            "2001:db8:7:1:ffff::1"
+        )
+        .await,
+        429
+    );
+    assert_eq!(
+        post_from(&app, "/api/auth/sign-in", body.into(), "2001:db8:7:2::1").await,
+        422,
+        "the next /64 is someone else"
+    );
+}
+
+#[sqlx::test]
+async fn sign_ups_are_limited_per_network_before_any_password_is_hashed(pool: PgPool) {
+    let app = behind_one_proxy(pool.clone());
+    let password = "correct+horse+battery+staple";
+    for n in 0..10 {
+        let status = post_from(
+            &app,
+            "/api/auth/sign-up",
+            format!("email=new{n}%40example.com&password={password}"),
+            "198.51.100.20",
+        )
+        .await;
+        assert_eq!(status, 200, "sign-up {n}");
+    }
+    let status = post_from(
+        &app,
+        "/api/auth/sign-up",
+        format!("email=one-more%40example.com&password={password}"),
+        "198.51.100.20",
+    )
+    .await;
+    assert_eq!(status, 429);
+    let users: i64 = sqlx::query_scalar("SELECT count(*) FROM users")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(users, 10);
+    // No session row is left behind for the refused visitor either.
+    let sessions: i64 = sqlx::query_scalar("SELECT count(*) FROM sessions")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(sessions, 10);
+}

@@ -16,6 +16,7 @@ use crate::{
         audit::Actor,
         auth::{
             Credentials,
+            backend::BackendError,
             password::{hash_password, password_problem, verify_password},
             viewer::{audit_entry, auth_session, client_ip, require_user, state},
         },
@@ -29,6 +30,13 @@ use crate::{
 const LOGIN_WINDOW_MINUTES: i64 = 15;
 /// Per client IP the limit is this many times the per-email one.
 const IP_FACTOR: u32 = 5;
+/// New accounts per client address (an IPv6 /64) per hour.
+pub const SIGN_UPS_PER_IP: u32 = 10;
+
+/// This request's client address as a rate-limit bucket (`domain::client_ip::bucket`).
+fn client_bucket() -> String {
+    client_ip().map_or_else(|| "unknown".to_owned(), crate::domain::client_ip::bucket)
+}
 
 pub const INVALID_CREDENTIALS: &str = "Invalid email or password.";
 pub const EMAIL_TAKEN: &str = "An account with this email already exists.";
@@ -53,7 +61,23 @@ pub async fn sign_up(
     }
     let email = errors.into_result(email.unwrap_or_default())?;
     let state = state();
-    let hash = hash_password(password).await.map_err(internal)?;
+    // Counted before the (deliberately slow) hash: an anonymous script gets 429s, not CPU.
+    let ip_key = format!("signup:ip:{}", client_bucket());
+    let decision = ratelimit::hit(
+        &state.pool,
+        &ip_key,
+        SIGN_UPS_PER_IP,
+        Duration::hours(1),
+        state.clock.now(),
+    )
+    .await?;
+    if !decision.allowed {
+        return Err(AppError::rate_limited(
+            decision.retry_after.max(1) as u64,
+            "Too many new accounts from this network. Try again later.",
+        ));
+    }
+    let hash = hash_password(password).await?;
     let mut tx = state.pool.begin().await?;
     let inserted: Result<uuid::Uuid, sqlx::Error> = sqlx::query_scalar(
         "INSERT INTO users (email, password_hash, security_stamp) VALUES ($1, $2, $3) RETURNING id",
@@ -101,34 +125,33 @@ pub async fn sign_in(
     let window = Duration::minutes(LOGIN_WINDOW_MINUTES);
     let email = email.trim().to_lowercase();
     let email_key = format!("login:email:{email}");
-    let ip_key = format!(
-        "login:ip:{}",
-        client_ip().map_or("unknown".to_owned(), |ip| ip.to_string())
-    );
+    let ip_key = format!("login:ip:{}", client_bucket());
 
+    // Each attempt is counted before the password is checked, in one atomic step per bucket,
+    // so concurrent guesses cannot all pass a check made before any of them was counted.
     for (key, key_limit) in [(&email_key, limit), (&ip_key, limit * IP_FACTOR)] {
-        if let Some(refused) =
-            ratelimit::would_refuse(&state.pool, key, key_limit, window, now).await?
-        {
-            let minutes = (refused.retry_after as u64).div_ceil(60);
+        let decision = ratelimit::hit(&state.pool, key, key_limit, window, now).await?;
+        if !decision.allowed {
+            let minutes = (decision.retry_after as u64).div_ceil(60);
             let unit = if minutes == 1 { "minute" } else { "minutes" };
             return Err(AppError::rate_limited(
-                refused.retry_after as u64,
+                decision.retry_after as u64,
                 format!("Too many sign-in attempts. Try again in {minutes} {unit}."),
             ));
         }
     }
 
     let mut auth = auth_session().await?;
-    let user = auth
-        .authenticate(Credentials { email, password })
-        .await
-        .map_err(internal)?;
+    let user = match auth.authenticate(Credentials { email, password }).await {
+        Ok(user) => user,
+        Err(axum_login::Error::Backend(BackendError::Password(err))) => return Err(err.into()),
+        Err(err) => return Err(internal(err)),
+    };
     let Some(user) = user else {
-        ratelimit::hit(&state.pool, &email_key, limit, window, now).await?;
-        ratelimit::hit(&state.pool, &ip_key, limit * IP_FACTOR, window, now).await?;
         return Err(AppError::invalid(FORM, INVALID_CREDENTIALS));
     };
+    // A success is not a failure: its attempt is given back to the shared address's budget.
+    ratelimit::refund(&state.pool, &ip_key).await?;
     ratelimit::clear(&state.pool, &email_key).await?;
     auth.login(&user).await.map_err(internal)?;
     sqlx::query("UPDATE users SET last_login_at = $2 WHERE id = $1")
@@ -156,7 +179,7 @@ pub async fn change_password(current: String, new: String) -> Result<(), AppErro
         .bind(user.id)
         .fetch_one(&state.pool)
         .await?;
-    if !verify_password(Some(hash), current).await {
+    if !verify_password(Some(hash), current).await? {
         return Err(AppError::invalid(
             "current_password",
             "That is not your current password.",
@@ -165,7 +188,7 @@ pub async fn change_password(current: String, new: String) -> Result<(), AppErro
     if let Some(problem) = password_problem(&new, &user.email) {
         return Err(AppError::invalid("new_password", problem));
     }
-    let hash = hash_password(new).await.map_err(internal)?;
+    let hash = hash_password(new).await?;
     let mut tx = state.pool.begin().await?;
     sqlx::query("UPDATE users SET password_hash = $2, security_stamp = $3, updated_at = now() WHERE id = $1")
         .bind(user.id)

@@ -11,7 +11,6 @@ use crate::{
     server::{
         audit::{Actor, Entry},
         auth::password::{hash_password, password_problem},
-        errors::internal,
         state::AppState,
     },
 };
@@ -69,7 +68,7 @@ pub async fn reset(state: &AppState, token: &str, password: String) -> Result<()
     if let Some(problem) = password_problem(&password, &email) {
         return Err(AppError::invalid("password", problem));
     }
-    let hash = hash_password(password).await.map_err(internal)?;
+    let hash = hash_password(password).await?;
     sqlx::query("UPDATE password_resets SET used_at = $2 WHERE id = $1")
         .bind(reset_id)
         .bind(now)

@@ -72,20 +72,33 @@ impl Backend {
     }
 
     pub async fn get_user_by_id(&self, id: Uuid) -> Result<Option<User>, sqlx::Error> {
-        self.get_user(&id).await
+        match self.get_user(&id).await {
+            Ok(user) => Ok(user),
+            Err(BackendError::Database(err)) => Err(err),
+            Err(BackendError::Password(_)) => Ok(None), // get_user hashes nothing
+        }
     }
 }
 
 const USER_COLUMNS: &str = "u.id, u.email, u.display_name, u.security_stamp, m.business_id, m.role";
 
+/// Why authenticating did not give an answer.
+#[derive(Debug, thiserror::Error)]
+pub enum BackendError {
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Password(#[from] super::password::PasswordError),
+}
+
 impl AuthnBackend for Backend {
     type User = User;
     type Credentials = Credentials;
-    type Error = sqlx::Error;
+    type Error = BackendError;
 
     /// Unknown emails are checked against a dummy hash, so timing does not reveal whether an
     /// account exists; disabled users cannot sign in.
-    async fn authenticate(&self, credentials: Credentials) -> Result<Option<User>, sqlx::Error> {
+    async fn authenticate(&self, credentials: Credentials) -> Result<Option<User>, BackendError> {
         #[derive(sqlx::FromRow)]
         struct Row {
             #[sqlx(flatten)]
@@ -105,18 +118,18 @@ impl AuthnBackend for Backend {
             Some(row) => (Some(row.password_hash), (!row.disabled).then_some(row.user)),
             None => (None, None),
         };
-        let verified = verify_password(hash, credentials.password).await;
+        let verified = verify_password(hash, credentials.password).await?;
         Ok(user.filter(|_| verified))
     }
 
-    async fn get_user(&self, id: &Uuid) -> Result<Option<User>, sqlx::Error> {
-        sqlx::query_as(&format!(
+    async fn get_user(&self, id: &Uuid) -> Result<Option<User>, BackendError> {
+        Ok(sqlx::query_as(&format!(
             "SELECT {USER_COLUMNS} FROM users u LEFT JOIN memberships m ON m.user_id = u.id
              WHERE u.id = $1 AND u.disabled_at IS NULL"
         ))
         .bind(id)
         .fetch_optional(&self.pool)
-        .await
+        .await?)
     }
 }
 

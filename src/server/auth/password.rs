@@ -1,7 +1,7 @@
 //! Password hashing (argon2id, data-model.md §3.1) and the sign-up password policy
 //! (web.md §3.1). Hashing runs on the blocking pool, never on the async workers.
 
-use std::{collections::HashSet, sync::LazyLock};
+use std::{collections::HashSet, sync::LazyLock, time::Duration};
 
 use argon2::{
     Argon2,
@@ -37,15 +37,58 @@ fn verify_now(hash: &str, password: &str) -> bool {
     })
 }
 
-pub async fn hash_password(password: String) -> Result<String, String> {
-    tokio::task::spawn_blocking(move || hash_now(&password).map_err(|err| err.to_string()))
+/// Hashes running at once: one per core. Each takes 19 MiB and a core for ~50 ms, so without a
+/// bound 60 concurrent sign-ups took a gigabyte and every tenant's webhooks slowed down.
+static HASHING: LazyLock<tokio::sync::Semaphore> = LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    tokio::sync::Semaphore::new(cores)
+});
+/// How long a request waits for a hashing slot before it is told to come back.
+const HASHING_WAIT: Duration = Duration::from_secs(2);
+/// What the client is told to wait after `PasswordError::Busy`.
+pub const BUSY_RETRY_AFTER_SECONDS: u64 = 2;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PasswordError {
+    /// Every hashing slot stayed taken for `HASHING_WAIT`: answered 429 with Retry-After.
+    #[error("password hashing is busy")]
+    Busy,
+    #[error("password hashing failed: {0}")]
+    Failed(String),
+}
+
+/// Runs `work` on the blocking pool once a hashing slot is free.
+async fn with_hashing_slot<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, PasswordError> {
+    with_slot_of(&HASHING, work).await
+}
+
+async fn with_slot_of<T: Send + 'static>(
+    slots: &tokio::sync::Semaphore,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, PasswordError> {
+    let _slot = tokio::time::timeout(HASHING_WAIT, slots.acquire())
         .await
-        .map_err(|err| err.to_string())?
+        .map_err(|_| PasswordError::Busy)?
+        .map_err(|err| PasswordError::Failed(err.to_string()))?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|err| PasswordError::Failed(err.to_string()))
+}
+
+pub async fn hash_password(password: String) -> Result<String, PasswordError> {
+    with_hashing_slot(move || hash_now(&password))
+        .await?
+        .map_err(|err| PasswordError::Failed(err.to_string()))
 }
 
 /// Checks `password` against `hash`, or against a fixed dummy hash when there is no account.
-pub async fn verify_password(hash: Option<String>, password: String) -> bool {
-    tokio::task::spawn_blocking(move || match hash {
+pub async fn verify_password(
+    hash: Option<String>,
+    password: String,
+) -> Result<bool, PasswordError> {
+    with_hashing_slot(move || match hash {
         Some(hash) => verify_now(&hash, &password),
         None => {
             verify_now(&DUMMY_HASH, &password);
@@ -53,7 +96,6 @@ pub async fn verify_password(hash: Option<String>, password: String) -> bool {
         }
     })
     .await
-    .unwrap_or(false)
 }
 
 /// Why a new password is refused, in the words the form shows.
@@ -109,15 +151,38 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn with_every_hashing_slot_taken_a_request_is_told_to_come_back() {
+        let slots = tokio::sync::Semaphore::new(2);
+        let taken = slots.acquire_many(2).await.unwrap();
+        let busy = with_slot_of(&slots, || hash_now("correct horse battery")).await;
+        assert!(matches!(busy, Err(PasswordError::Busy)));
+        drop(taken);
+        let hashed = with_slot_of(&slots, || hash_now("correct horse battery")).await;
+        assert!(matches!(hashed, Ok(Ok(_))));
+    }
+
+    #[tokio::test]
     async fn hashes_verify_and_use_argon2id_with_the_documented_cost() {
         let hash = hash_password("correct horse battery".into()).await.unwrap();
         assert!(
             hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
             "{hash}"
         );
-        assert!(verify_password(Some(hash.clone()), "correct horse battery".into()).await);
-        assert!(!verify_password(Some(hash), "wrong horse battery".into()).await);
-        assert!(!verify_password(None, "anything".into()).await);
-        assert!(!verify_password(Some("not a hash".into()), "anything".into()).await);
+        assert!(
+            verify_password(Some(hash.clone()), "correct horse battery".into())
+                .await
+                .unwrap()
+        );
+        assert!(
+            !verify_password(Some(hash), "wrong horse battery".into())
+                .await
+                .unwrap()
+        );
+        assert!(!verify_password(None, "anything".into()).await.unwrap());
+        assert!(
+            !verify_password(Some("not a hash".into()), "anything".into())
+                .await
+                .unwrap()
+        );
     }
 }

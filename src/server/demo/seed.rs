@@ -31,8 +31,8 @@ pub struct Seeded {
 pub enum SeedError {
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
-    #[error("password hashing: {0}")]
-    Hash(String),
+    #[error(transparent)]
+    Hash(#[from] crate::server::auth::password::PasswordError),
 }
 
 /// Creates the demo data unless the demo owner already exists.
@@ -47,9 +47,7 @@ pub async fn seed_demo(
             business_id,
         });
     }
-    let hash = hash_password(DEMO_PASSWORD.to_owned())
-        .await
-        .map_err(SeedError::Hash)?;
+    let hash = hash_password(DEMO_PASSWORD.to_owned()).await?;
     let mut tx = pool.begin().await?;
     // Two instances starting at once: the second waits here, then finds the owner.
     sqlx::query("SELECT pg_advisory_xact_lock(hashtext('callbackcloser:seed-demo'))")

@@ -22,5 +22,5 @@ pub fn client_key(
         forwarded,
         state.config.rate_limits.trusted_proxy_hops,
     )
-    .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
+    .map_or_else(|| "unknown".to_owned(), crate::domain::client_ip::bucket)
 }
