@@ -121,3 +121,16 @@ async fn the_site_info_server_function_answers_json(pool: PgPool) {
     assert_eq!(info["demo_mode"], false);
     assert_eq!(info["starter_conversations"], 200);
 }
+
+#[sqlx::test]
+async fn dashboard_pages_are_never_stored_by_a_browser_or_a_cache(pool: PgPool) {
+    let app = crate::support::app(pool.clone());
+    let (mut owner, _) = crate::support::owner(&app, &pool, "pat@example.com").await;
+    for path in ["/app/leads", "/app/settings", "/app/numbers"] {
+        let page = owner.get(path).await;
+        assert_eq!(page.status, 200, "{path}");
+        assert_eq!(page.header("cache-control"), Some("no-store"), "{path}");
+    }
+    let public = crate::support::get(&app, "/").await;
+    assert_ne!(public.header("cache-control"), Some("no-store"));
+}

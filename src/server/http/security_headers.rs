@@ -47,6 +47,7 @@ pub async fn security_headers(
     request: Request,
     next: Next,
 ) -> Response {
+    let private = is_private_path(request.uri().path());
     let mut response = next.run(request).await;
     let is_html = response
         .headers()
@@ -77,6 +78,11 @@ pub async fn security_headers(
             HeaderValue::from_static("max-age=31536000; includeSubDomains"),
         );
     }
+    // A signed-in owner's pages hold callers' numbers and messages: never kept by a browser or
+    // a shared cache (the back button after sign-out on a shared phone must not show them).
+    if private && !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     // Pages rendered by Leptos set their own policy with the hydration nonce.
     if is_html
         && !headers.contains_key(header::CONTENT_SECURITY_POLICY)
@@ -87,9 +93,24 @@ pub async fn security_headers(
     response
 }
 
+/// The dashboard (`/app` and below) and its server functions (`/api/app/`).
+fn is_private_path(path: &str) -> bool {
+    path == "/app" || path.starts_with("/app/") || path.starts_with("/api/app/")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_dashboard_and_its_functions_are_private() {
+        for path in ["/app", "/app/leads", "/app/leads/export.csv", "/api/app/leads/reply"] {
+            assert!(is_private_path(path), "{path}");
+        }
+        for path in ["/", "/application", "/pricing", "/api/health", "/pkg/app.css"] {
+            assert!(!is_private_path(path), "{path}");
+        }
+    }
 
     #[test]
     fn the_page_policy_matches_the_spec() {
