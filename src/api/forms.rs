@@ -34,6 +34,9 @@ pub async fn take_form_flash(page: String) -> Result<Option<FormFlash>, AppError
         .get(FLASH_KEY)
         .await
         .map_err(crate::server::errors::internal)?;
+    if flash.is_none() {
+        return Ok(take_cookie_flash(&page));
+    }
     match flash {
         Some(flash) if flash.page == page => {
             session
@@ -44,6 +47,20 @@ pub async fn take_form_flash(page: String) -> Result<Option<FormFlash>, AppError
         }
         _ => Ok(None),
     }
+}
+
+/// An anonymous visitor's flash (`server::http::flash_cookie`), removed with the response that
+/// shows it.
+#[cfg(feature = "ssr")]
+fn take_cookie_flash(page: &str) -> Option<FormFlash> {
+    use crate::server::http::flash_cookie;
+    let state = use_context::<crate::server::state::AppState>()?;
+    let parts = use_context::<axum::http::request::Parts>()?;
+    let flash = flash_cookie::read(&state, &parts.headers).filter(|flash| flash.page == page)?;
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.append_header(axum::http::header::SET_COOKIE, flash_cookie::clear(&state));
+    }
+    Some(flash)
 }
 
 /// Session key of a one-time notice (a link shown once, a confirmation).

@@ -217,27 +217,21 @@ async fn signing_in_rotates_the_session_id(pool: PgPool) {
     let app = app(pool);
     signed_up(&app, "pat@example.com").await;
     let mut visitor = Visitor::new(app);
-    // A refused plain submit leaves an anonymous session holding the flash.
-    visitor
-        .submit(
-            "/sign-in",
-            "/api/auth/sign-in",
-            &[("email", "pat@example.com"), ("password", "wrong one!")],
-        )
-        .await;
-    let before = visitor
-        .cookie
-        .clone()
-        .expect("anonymous session for the flash");
-    let reply = visitor
-        .call(
-            "/api/auth/sign-in",
-            &[("email", "pat@example.com"), ("password", PASSWORD)],
-        )
-        .await;
+    let sign_in = [("email", "pat@example.com"), ("password", PASSWORD)];
+    assert_eq!(
+        visitor.call("/api/auth/sign-in", &sign_in).await.status,
+        200
+    );
+    let before = visitor.cookie.clone().expect("signed in");
+    // Signing in again over a signed-in session rotates its id too.
+    let reply = visitor.call("/api/auth/sign-in", &sign_in).await;
     assert_eq!(reply.status, 200);
     let after = visitor.cookie.clone().unwrap();
     assert_ne!(before, after);
+    let mut stale = Visitor::new(visitor.app.clone());
+    stale.cookie = Some(before);
+    let page = stale.get("/app/account").await;
+    assert_eq!(page.status, 303, "the old id no longer signs anyone in");
 }
 
 #[sqlx::test]
@@ -410,7 +404,7 @@ async fn unsafe_next_values_are_ignored(pool: PgPool) {
 /// once.
 #[sqlx::test]
 async fn plain_form_errors_come_back_once_with_the_typed_values(pool: PgPool) {
-    let app = app(pool);
+    let app = app(pool.clone());
     let mut visitor = Visitor::new(app);
     let reply = visitor
         .submit(
@@ -422,6 +416,18 @@ async fn plain_form_errors_come_back_once_with_the_typed_values(pool: PgPool) {
     assert_eq!(reply.status, 303);
     assert_eq!(reply.header("location"), Some("/sign-in"));
     assert!(!reply.body.contains('{'), "never raw JSON");
+    // An anonymous visitor's failed form leaves no session row behind: the flash is a cookie.
+    let sessions: i64 = sqlx::query_scalar("SELECT count(*) FROM sessions")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(sessions, 0);
+    assert!(visitor.cookie.is_none());
+    let flash = visitor
+        .flash_cookie
+        .clone()
+        .expect("the flash travels in a cookie");
+    assert!(!flash.contains("pat@example.com"), "sealed, not readable");
 
     let page = visitor.get("/sign-in").await;
     assert!(
@@ -659,4 +665,39 @@ async fn sign_ups_are_limited_per_network_before_any_password_is_hashed(pool: Pg
         .await
         .unwrap();
     assert_eq!(sessions, 10);
+}
+
+#[sqlx::test]
+async fn fifty_failed_anonymous_forms_create_no_sessions_and_a_forged_flash_shows_nothing(
+    pool: PgPool,
+) {
+    let app = app(pool.clone());
+    let long = "x".repeat(60_000);
+    for _ in 0..50 {
+        let mut visitor = Visitor::new(app.clone());
+        let reply = visitor
+            .submit(
+                "/sign-up",
+                "/api/auth/sign-up",
+                &[("email", long.as_str()), ("password", "short")],
+            )
+            .await;
+        assert_eq!(reply.status, 303);
+        let cookie = reply.header("set-cookie").unwrap_or_default();
+        assert!(
+            cookie.len() < 4096,
+            "the flash cookie is capped: {}",
+            cookie.len()
+        );
+    }
+    let sessions: i64 = sqlx::query_scalar("SELECT count(*) FROM sessions")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(sessions, 0);
+    let mut forger = Visitor::new(app);
+    forger.flash_cookie = Some("form_flash=bm90LXNlYWxlZA".into());
+    let page = forger.get("/sign-up").await;
+    assert_eq!(page.status, 200);
+    assert!(!page.body.contains("not-sealed"));
 }

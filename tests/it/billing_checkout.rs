@@ -112,6 +112,7 @@ async fn b4_two_concurrent_checkouts_share_one_customer(pool: PgPool) {
     let mut second = Visitor {
         app: first.app.clone(),
         cookie: first.cookie.clone(),
+        flash_cookie: None,
         origin: first.origin.clone(),
     };
     let (one, two) = tokio::join!(

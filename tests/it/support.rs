@@ -243,6 +243,8 @@ pub fn capture_logs() -> (LogBuffer, tracing::subscriber::DefaultGuard) {
 pub struct Visitor {
     pub app: Router,
     pub cookie: Option<String>,
+    /// The one-time form flash an anonymous visitor carries (`form_flash=…`).
+    pub flash_cookie: Option<String>,
     /// The origin pages are "on", for Referer headers of plain form posts.
     pub origin: String,
 }
@@ -252,6 +254,7 @@ impl Visitor {
         Self {
             app,
             cookie: None,
+            flash_cookie: None,
             origin: "http://localhost:3000".to_owned(),
         }
     }
@@ -266,14 +269,23 @@ impl Visitor {
                 let removed = sid.is_empty() || text.contains("Max-Age=0");
                 self.cookie = (!removed).then(|| format!("sid={sid}"));
             }
+            if let Some(flash) = pair.strip_prefix("form_flash=") {
+                let removed = flash.is_empty() || text.contains("Max-Age=0");
+                self.flash_cookie = (!removed).then(|| format!("form_flash={flash}"));
+            }
         }
     }
 
     pub async fn send(&mut self, mut request: Request<Body>) -> Reply {
-        if let Some(cookie) = &self.cookie {
+        let cookies: Vec<&str> = [&self.cookie, &self.flash_cookie]
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        if !cookies.is_empty() {
             request
                 .headers_mut()
-                .insert("cookie", cookie.parse().unwrap());
+                .insert("cookie", cookies.join("; ").parse().unwrap());
         }
         let reply = send(&self.app, request).await;
         self.remember(&reply);

@@ -108,7 +108,7 @@ pub async fn sign_up(
         .get_user_by_id(user_id)
         .await?
         .ok_or_else(|| internal("user vanished after sign-up"))?;
-    auth.login(&user).await.map_err(internal)?;
+    sign_in_fresh(&mut auth, &user).await?;
     let fallback = if joined { "/app/leads" } else { DEFAULT_NEXT };
     leptos_axum::redirect(safe_next(next.as_deref()).unwrap_or(fallback));
     Ok(())
@@ -153,13 +153,25 @@ pub async fn sign_in(
     // A success is not a failure: its attempt is given back to the shared address's budget.
     ratelimit::refund(&state.pool, &ip_key).await?;
     ratelimit::clear(&state.pool, &email_key).await?;
-    auth.login(&user).await.map_err(internal)?;
+    sign_in_fresh(&mut auth, &user).await?;
     sqlx::query("UPDATE users SET last_login_at = $2 WHERE id = $1")
         .bind(user.id)
         .bind(now)
         .execute(&state.pool)
         .await?;
     leptos_axum::redirect(sanitize_next(next.as_deref()));
+    Ok(())
+}
+
+/// Signs `user` in on a new session id, also over a session that is already signed in (the
+/// login library keeps the id when the same user signs in again), so an id seen before a
+/// sign-in never works after it.
+async fn sign_in_fresh(
+    auth: &mut crate::server::auth::AuthSession,
+    user: &crate::server::auth::User,
+) -> Result<(), AppError> {
+    auth.login(user).await.map_err(internal)?;
+    auth.session.cycle_id().await.map_err(internal)?;
     Ok(())
 }
 

@@ -7,19 +7,6 @@ use sqlx::PgPool;
 use crate::server::ratelimit;
 
 const WINDOW: Duration = Duration::seconds(1);
-/// Jobs that found the base's second full come back spread over this much more, and those
-/// held by a 429 over `HOLD_SPREAD`: not all at one instant, where they would only find the
-/// bucket full again and churn through the worker's bulk lane together.
-pub const FULL_SPREAD: Duration = Duration::seconds(1);
-pub const HOLD_SPREAD: Duration = Duration::seconds(5);
-
-/// `at` plus a uniform share of `spread`.
-pub fn spread(at: DateTime<Utc>, spread: Duration) -> DateTime<Utc> {
-    use rand::Rng as _;
-    let extra = rand::rng().random_range(0..spread.num_milliseconds().max(1));
-    at + Duration::milliseconds(extra)
-}
-
 fn bucket(base_id: &str) -> String {
     format!("airtable:{base_id}")
 }

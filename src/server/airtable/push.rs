@@ -80,10 +80,7 @@ pub async fn run(state: &AppState, job: &ClaimedJob) -> Result<(), JobError> {
     };
     let per_second = state.config.airtable.max_requests_per_second;
     if let Some(at) = pacing::take_slot(&state.pool, &connection.base_id, per_second, now).await? {
-        return Err(JobError::RescheduleAt(pacing::spread(
-            at,
-            pacing::FULL_SPREAD,
-        )));
+        return Err(JobError::RescheduleAt(at));
     }
     let pushed = upsert(state, &connection, &key, record, fields).await;
     settle(state, &connection, pushed, now).await
@@ -124,10 +121,7 @@ pub async fn settle(
                 .unwrap_or(Duration::seconds(30));
             let until = now + wait;
             pacing::hold(pool, &connection.base_id, until).await?;
-            Err(JobError::RescheduleAt(pacing::spread(
-                until,
-                pacing::HOLD_SPREAD,
-            )))
+            Err(JobError::RescheduleAt(until))
         }
         Err(err @ (AirtableError::Rejected | AirtableError::NotFound(_))) => {
             let message = err.to_string();

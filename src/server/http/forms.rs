@@ -19,7 +19,10 @@ use axum::{
 };
 use tower_sessions::Session;
 
-use super::error_page::{error_page, heading_for};
+use super::{
+    error_page::{error_page, heading_for},
+    flash_cookie,
+};
 use crate::{
     api::{
         error::AppError,
@@ -139,17 +142,27 @@ async fn plain_form(state: &AppState, request: Request, next: Next) -> Response 
             Redirect::to(&format!("/sign-in?next={}", encode_component(&form_page))).into_response()
         }
         400 | 409 | 422 => {
-            if let Some(session) = session {
-                let flash = FormFlash {
-                    page: form_page.clone(),
-                    error,
-                    values,
-                };
-                if let Err(err) = session.insert(FLASH_KEY, flash).await {
-                    tracing::warn!(error = %err, "could not store the form flash");
+            let flash = FormFlash {
+                page: form_page.clone(),
+                error,
+                values,
+            };
+            let mut redirect = Redirect::to(&form_page).into_response();
+            match session {
+                // A signed-in visitor (or one with a session already) keeps it there.
+                Some(session) if session.id().is_some() => {
+                    if let Err(err) = session.insert(FLASH_KEY, flash).await {
+                        tracing::warn!(error = %err, "could not store the form flash");
+                    }
+                }
+                // An anonymous one gets no session row for a failed form: a sealed cookie.
+                _ => {
+                    if let Some(cookie) = flash_cookie::set(state, flash) {
+                        redirect.headers_mut().append(header::SET_COOKIE, cookie);
+                    }
                 }
             }
-            Redirect::to(&form_page).into_response()
+            redirect
         }
         status => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

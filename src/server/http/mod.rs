@@ -4,6 +4,7 @@
 pub mod correlation;
 pub mod csrf;
 pub mod error_page;
+pub mod flash_cookie;
 pub mod forms;
 pub mod health;
 pub mod metrics;

@@ -104,10 +104,21 @@ mod tests {
 
     #[test]
     fn the_dashboard_and_its_functions_are_private() {
-        for path in ["/app", "/app/leads", "/app/leads/export.csv", "/api/app/leads/reply"] {
+        for path in [
+            "/app",
+            "/app/leads",
+            "/app/leads/export.csv",
+            "/api/app/leads/reply",
+        ] {
             assert!(is_private_path(path), "{path}");
         }
-        for path in ["/", "/application", "/pricing", "/api/health", "/pkg/app.css"] {
+        for path in [
+            "/",
+            "/application",
+            "/pricing",
+            "/api/health",
+            "/pkg/app.css",
+        ] {
             assert!(!is_private_path(path), "{path}");
         }
     }
