@@ -27,6 +27,7 @@ fn is_public_v4(ip: Ipv4Addr) -> bool {
         || a == 0 // "this network"
         || (a == 100 && (64..128).contains(&b)) // shared address space (carrier NAT)
         || (a == 192 && b == 0 && c == 0) // IETF protocol assignments
+        || (a == 192 && b == 88 && c == 99) // 6to4 relay anycast
         || (a == 198 && (b == 18 || b == 19)) // benchmarking
         || a >= 240; // reserved
     !refused
@@ -42,8 +43,9 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
         || ip.is_multicast()
         || (first & 0xfe00) == 0xfc00 // unique local
         || (first & 0xffc0) == 0xfe80 // link-local
+        || (first & 0xffc0) == 0xfec0 // site-local (deprecated, still routed inside some networks)
         || (first == 0x2001 && second == 0x0db8) // documentation
-        || (first == 0x0064 && second == 0xff9b) // NAT64
+        || (first == 0x0064 && second == 0xff9b) // NAT64, well-known and local-use (64:ff9b:1::/48)
         || first == 0x0100 // discard-only
         || ip.segments()[..6] == [0, 0, 0, 0, 0, 0]; // IPv4-compatible (deprecated)
     !refused
@@ -109,6 +111,10 @@ mod tests {
             "::ffff:10.0.0.5",
             "::ffff:127.0.0.1",
             "::10.0.0.5",
+            "192.88.99.1",
+            "fec0::1",
+            "feff::1",
+            "64:ff9b:1::a00:1",
         ] {
             assert!(!public(address), "{address}");
         }

@@ -49,7 +49,11 @@ pub fn router(state: AppState) -> Router {
             reset_page_gate,
         ))
         .layer(middleware::from_fn_with_state(state.clone(), mutations))
-        .layer(auth_layer(state.pool.clone(), &state.config));
+        .layer(auth_layer(
+            state.pool.clone(),
+            &state.config,
+            state.clock.clone(),
+        ));
     // Machine endpoints and static files need no session.
     let site_root = std::path::Path::new(&*state.leptos_options.site_root);
     let pkg = site_root.join(&*state.leptos_options.site_pkg_dir);

@@ -572,7 +572,10 @@ async fn post_from(app: &axum::Router, path: &str, body: String, ip: &str) -> u1
 fn behind_one_proxy(pool: PgPool) -> axum::Router {
     callbackcloser::server::router::router(state_with(
         pool,
-        config_with(&[("RATE_LIMIT_TRUSTED_PROXY_HOPS", "1")]),
+        config_with(&[
+            ("RATE_LIMIT_TRUSTED_PROXY_HOPS", "1"),
+            ("RATE_LIMIT_SIGNUP_MAX", "10"),
+        ]),
         test_clock(),
     ))
 }
@@ -700,4 +703,99 @@ async fn fifty_failed_anonymous_forms_create_no_sessions_and_a_forged_flash_show
     let page = forger.get("/sign-up").await;
     assert_eq!(page.status, 200);
     assert!(!page.body.contains("not-sealed"));
+}
+
+#[sqlx::test]
+async fn a_request_in_flight_cannot_undo_a_sign_out(pool: PgPool) {
+    use callbackcloser::server::auth::session_rows::SessionRows;
+    use tower_sessions::SessionStore as _;
+    let clock = test_clock();
+    let app = callbackcloser::server::router::router(state_with(
+        pool.clone(),
+        config_with(&[]),
+        clock.clone(),
+    ));
+    let mut visitor = signed_up(&app, "pat@example.com").await;
+    // A request loaded the session just before the sign-out and saves it just after.
+    let store = SessionRows::new(pool.clone(), clock.clone());
+    let id: String = sqlx::query_scalar("SELECT id FROM sessions")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let loaded = store
+        .load(&id.parse().unwrap())
+        .await
+        .unwrap()
+        .expect("the session is there");
+    let old_cookie = visitor.cookie.clone();
+    assert_eq!(visitor.call("/api/auth/sign-out", &[]).await.status, 200);
+    store.save(&loaded).await.unwrap();
+    let sessions: i64 = sqlx::query_scalar("SELECT count(*) FROM sessions")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(sessions, 0, "the late save did not bring the session back");
+
+    // The same race through the router: page loads in flight while signing out.
+    for trial in 0..5 {
+        let mut visitor = Visitor::new(app.clone());
+        let sign_in = [("email", "pat@example.com"), ("password", PASSWORD)];
+        assert_eq!(
+            visitor.call("/api/auth/sign-in", &sign_in).await.status,
+            200
+        );
+        let cookie = visitor.cookie.clone();
+        let loads = (0..8).map(|_| {
+            let mut tab = Visitor::new(app.clone());
+            tab.cookie = cookie.clone();
+            async move { tab.get("/app/account").await.status }
+        });
+        let sign_out = async {
+            let mut tab = Visitor::new(app.clone());
+            tab.cookie = cookie.clone();
+            tab.call("/api/auth/sign-out", &[]).await.status
+        };
+        let (_, out) = tokio::join!(futures::future::join_all(loads), sign_out);
+        assert_eq!(out, 200);
+        let mut after = Visitor::new(app.clone());
+        after.cookie = cookie;
+        let page = after.get("/app/account").await;
+        assert!(
+            page.header("location")
+                .unwrap_or_default()
+                .starts_with("/sign-in"),
+            "trial {trial}: signed out stays signed out"
+        );
+    }
+    let _ = old_cookie;
+}
+
+#[sqlx::test]
+async fn a_session_ends_ninety_days_after_sign_in_however_active(pool: PgPool) {
+    let clock = test_clock();
+    let app =
+        callbackcloser::server::router::router(state_with(pool, config_with(&[]), clock.clone()));
+    let mut visitor = signed_up(&app, "pat@example.com").await;
+    // Used every ten days: still signed in at day 80 ...
+    for _ in 0..8 {
+        clock.advance(Duration::days(10));
+        let page = visitor.get("/app/account").await;
+        assert!(
+            !page
+                .header("location")
+                .unwrap_or_default()
+                .starts_with("/sign-in"),
+            "still signed in"
+        );
+    }
+    // ... and out at day 91.
+    clock.advance(Duration::days(11));
+    let page = visitor.get("/app/account").await;
+    assert!(
+        page.header("location")
+            .unwrap_or_default()
+            .starts_with("/sign-in"),
+        "{:?}",
+        page.header("location")
+    );
 }

@@ -30,8 +30,8 @@ use crate::{
 const LOGIN_WINDOW_MINUTES: i64 = 15;
 /// Per client IP the limit is this many times the per-email one.
 const IP_FACTOR: u32 = 5;
-/// New accounts per client address (an IPv6 /64) per hour.
-pub const SIGN_UPS_PER_IP: u32 = 10;
+/// Sign-ups per client address are counted in windows of this length (`RATE_LIMIT_SIGNUP_MAX`).
+const SIGN_UP_WINDOW_MINUTES: i64 = 60;
 
 /// This request's client address as a rate-limit bucket (`domain::client_ip::bucket`).
 fn client_bucket() -> String {
@@ -66,8 +66,8 @@ pub async fn sign_up(
     let decision = ratelimit::hit(
         &state.pool,
         &ip_key,
-        SIGN_UPS_PER_IP,
-        Duration::hours(1),
+        state.config.rate_limits.signup_max,
+        Duration::minutes(SIGN_UP_WINDOW_MINUTES),
         state.clock.now(),
     )
     .await?;

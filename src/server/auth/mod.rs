@@ -5,6 +5,7 @@ pub mod backend;
 pub mod gate;
 pub mod password;
 pub mod session;
+pub mod session_rows;
 pub mod viewer;
 
 pub use backend::{AuthSession, Backend, Credentials, User};

@@ -2,6 +2,8 @@
 //! production, signed with a key derived from `SESSION_SECRET`, expiring after 30 days of
 //! inactivity.
 
+use super::{backend::Backend, session_rows::SessionRows};
+use crate::server::{clock::SharedClock, config::Config};
 use axum_login::{AuthManagerLayer, AuthManagerLayerBuilder};
 use sha2::{Digest, Sha512};
 use sqlx::PgPool;
@@ -10,27 +12,15 @@ use tower_sessions::{
     cookie::{Key, SameSite, time::Duration},
     service::SignedCookie,
 };
-use tower_sessions_sqlx_store::PostgresStore;
-
-use super::backend::Backend;
-use crate::server::config::Config;
 
 pub const COOKIE_NAME: &str = "sid";
 pub const INACTIVITY_DAYS: i64 = 30;
 
-pub type AuthLayer = AuthManagerLayer<Backend, PostgresStore, SignedCookie>;
+pub type AuthLayer = AuthManagerLayer<Backend, SessionRows, SignedCookie>;
 
-/// The store writes to the `sessions` table created by our migrations.
-pub fn session_store(pool: PgPool) -> PostgresStore {
-    PostgresStore::new(pool)
-        .with_schema_name("public")
-        .and_then(|store| store.with_table_name("sessions"))
-        .expect("constant identifiers are valid")
-}
-
-pub fn auth_layer(pool: PgPool, config: &Config) -> AuthLayer {
+pub fn auth_layer(pool: PgPool, config: &Config, clock: SharedClock) -> AuthLayer {
     let key = Key::from(&Sha512::digest(config.session_secret.expose().as_bytes()));
-    let sessions = SessionManagerLayer::new(session_store(pool.clone()))
+    let sessions = SessionManagerLayer::new(SessionRows::new(pool.clone(), clock))
         .with_name(COOKIE_NAME)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)

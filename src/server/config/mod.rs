@@ -139,6 +139,8 @@ pub struct RateLimitConfig {
     pub stripe_unauth_max: u32,
     pub protected_api_max: u32,
     pub login_max: u32,
+    /// New accounts per client address (an IPv6 /64) per hour.
+    pub signup_max: u32,
     pub trusted_proxy_hops: u32,
 }
 

@@ -60,6 +60,13 @@ pub fn read(
         stripe_unauth_max: r.int("RATE_LIMIT_STRIPE_UNAUTH_MAX", 40, 5..=5000) as u32,
         protected_api_max: r.int("RATE_LIMIT_PROTECTED_API_MAX", 80, 10..=10_000) as u32,
         login_max: r.int("RATE_LIMIT_LOGIN_MAX", 10, 3..=1000) as u32,
+        // Production guards against scripted sign-ups; elsewhere test suites and demos create
+        // many accounts from one loopback address.
+        signup_max: r.int(
+            "RATE_LIMIT_SIGNUP_MAX",
+            if prod { 20 } else { 500 },
+            1..=100_000,
+        ) as u32,
         trusted_proxy_hops: r.int("RATE_LIMIT_TRUSTED_PROXY_HOPS", 0, 0..=5) as u32,
     };
     let alerts = AlertConfig {

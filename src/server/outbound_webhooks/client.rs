@@ -62,6 +62,9 @@ impl WebhookClient {
         let mut builder = reqwest::Client::builder()
             .timeout(TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())
+            // A proxy from HTTP(S)_PROXY would connect on our behalf, past the resolver that
+            // refuses non-public addresses: deliveries always connect directly.
+            .no_proxy()
             .user_agent("CallbackCloser-Webhooks/1.0");
         if public_only {
             builder = builder.dns_resolver(Arc::new(PublicOnlyResolver));

@@ -238,6 +238,8 @@ pub(super) async fn pay(State(fake): State<FakeStripe>, Path(id): Path<String>) 
 }
 
 pub(super) async fn portal_page(Path(id): Path<String>) -> Html<String> {
+    // The id comes from the address bar: escaped, so a crafted link cannot run script here.
+    let id = crate::server::http::error_page::escape(&id);
     Html(format!(
         "<!DOCTYPE html><html lang=\"en\"><head><title>Fake billing portal</title></head>\
          <body><h1>Fake billing portal</h1><p>{id}</p></body></html>"
