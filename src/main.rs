@@ -7,6 +7,7 @@ use callbackcloser::server::{
     commands,
     config::Config,
     db, demo,
+    observability::Alert,
     router::router,
     serve::{display_address, serve_http, start_line_cache_listener, start_worker, system_clock},
     shutdown::Shutdown,
@@ -15,6 +16,9 @@ use callbackcloser::server::{
     telemetry,
 };
 use clap::Parser as _;
+
+/// How long a stopping server waits for queued operator alerts to go out.
+const ALERT_FLUSH: std::time::Duration = std::time::Duration::from_secs(2);
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -81,6 +85,14 @@ async fn run_server(args: ServeArgs) -> ExitCode {
     }
     let state = AppState::new(config, pool.clone(), system_clock(), site);
     let config = state.config.clone();
+    if config.demo_mode && config.is_production() {
+        state.alerts.report(Alert::new(
+            "config",
+            "demo_mode_in_production",
+            "Demo mode is on in production (ALLOW_PRODUCTION_DEMO_MODE=true): simulated Twilio and Stripe",
+        ));
+    }
+    let alerts = state.alerts.clone();
     tracing::info!(
         version = env!("CARGO_PKG_VERSION"),
         app_env = config.app_env.as_str(),
@@ -97,6 +109,8 @@ async fn run_server(args: ServeArgs) -> ExitCode {
     if let Some(worker) = worker {
         let _ = worker.await;
     }
+    // Alerts raised while stopping (a job that died, an outage) still reach the operator.
+    alerts.flush(ALERT_FLUSH).await;
     pool.close().await;
     match served {
         Ok(()) => {

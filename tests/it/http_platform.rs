@@ -288,3 +288,20 @@ async fn a_request_past_its_time_limit_gets_a_503_it_can_retry(pool: PgPool) {
     let fine = send(&app, Request::get("/fine").body(Body::empty()).unwrap()).await;
     assert_eq!(fine.status, 200);
 }
+
+#[sqlx::test]
+async fn alerts_queued_at_shutdown_are_flushed_before_the_process_ends(pool: PgPool) {
+    use callbackcloser::server::observability::Alert;
+    let (sink, url) = crate::webhook_support::alert_sink().await;
+    let state = state_with(
+        pool,
+        config_with(&[("ALERT_WEBHOOK_URL", &url)]),
+        test_clock(),
+    );
+    for event in ["dead", "not_recorded", "credentials_rejected"] {
+        state.alerts.report(Alert::new("jobs", event, "stopping"));
+    }
+    state.alerts.flush(std::time::Duration::from_secs(2)).await;
+    // No waiting here: flush returned only once all three were sent.
+    assert_eq!(sink.events().len(), 3, "{:?}", sink.events());
+}

@@ -499,3 +499,20 @@ async fn attaching_respects_activity_and_quarantine(pool: PgPool) {
         .unwrap_err();
     assert!(matches!(missing, AttachRefused::NotAtTwilio));
 }
+
+#[sqlx::test]
+async fn rejected_platform_credentials_reach_the_operator_not_only_the_log(pool: PgPool) {
+    let (sink, url) = crate::webhook_support::alert_sink().await;
+    let env = with_twilio(pool.clone(), &[("ALERT_WEBHOOK_URL", &url)]).await;
+    let (mut owner, _) = owner(&env.app, &pool, "owner@example.com").await;
+    env.fake.state().failures.push_back((401, 20003));
+    let reply = buy(&mut owner, &[]).await;
+    assert_eq!(reply.status, 409);
+    assert!(
+        reply.body.contains("The operator has been alerted"),
+        "{}",
+        reply.body
+    );
+    let events = crate::webhook_support::wait_for_alerts(&sink, 1).await;
+    assert_eq!(events, ["twilio.credentials_rejected"]);
+}

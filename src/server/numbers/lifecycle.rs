@@ -1,6 +1,7 @@
 //! A number's life at Twilio (twilio.md §10.3): bought (or attached by the operator) and
 //! pointed at this app, re-synced, detached with a replacement sender, released.
 
+use leptos::prelude::use_context;
 use uuid::Uuid;
 
 use super::{lock, notify_changed, number_urls, settings, twilio_sid};
@@ -11,6 +12,7 @@ use crate::{
         auth::viewer::{Member, audit_entry, require_owner, state},
         businesses::{reject_tracking_numbers, validation::owner_phone},
         integrations::twilio::{TwilioError, numbers::is_number_unavailable},
+        observability::Alert,
         state::AppState,
     },
 };
@@ -23,10 +25,20 @@ pub fn twilio_failure(err: &TwilioError, doing: &str) -> AppError {
             "Twilio is not configured on this server, so tracking numbers cannot be changed.",
         ),
         err if err.is_auth_failure() => {
-            tracing::error!(
-                event = "twilio.credentials_rejected",
-                "Twilio rejected the platform credentials"
-            );
+            // The owner is told the operator knows: the operator must actually hear of it.
+            let alert = Alert::new(
+                "twilio",
+                "credentials_rejected",
+                "Twilio rejected the platform credentials",
+            )
+            .metadata(serde_json::json!({ "doing": doing }));
+            match use_context::<AppState>() {
+                Some(state) => state.alerts.report(alert),
+                None => tracing::error!(
+                    event = "twilio.credentials_rejected",
+                    "Twilio rejected the platform credentials"
+                ),
+            }
             AppError::conflict(
                 "Twilio rejected the platform's credentials. The operator has been alerted.",
             )

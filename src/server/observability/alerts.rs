@@ -4,7 +4,14 @@
 //!
 //! Reporting never blocks and never fails: the queue is bounded (100) and overflow is counted.
 
-use std::{collections::HashMap, sync::Arc, time::Duration};
+use std::{
+    collections::HashMap,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::Duration,
+};
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -80,6 +87,8 @@ impl Alert {
 pub struct Alerts {
     queue: Option<mpsc::Sender<Alert>>,
     metrics: Arc<Metrics>,
+    /// Alerts queued and not yet sent or throttled, for `flush`.
+    pending: Arc<AtomicUsize>,
 }
 
 /// Who sends, where to, and how the throttle is kept.
@@ -97,17 +106,20 @@ impl Alerts {
     /// alerts are logged only.
     pub fn start(dispatcher: Dispatcher) -> Self {
         let metrics = dispatcher.metrics.clone();
+        let pending = Arc::new(AtomicUsize::new(0));
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return Self {
                 queue: None,
                 metrics,
+                pending,
             };
         };
         let (tx, rx) = mpsc::channel(QUEUE);
-        runtime.spawn(dispatcher.run(rx));
+        runtime.spawn(dispatcher.run(rx, pending.clone()));
         Self {
             queue: Some(tx),
             metrics,
+            pending,
         }
     }
 
@@ -124,36 +136,53 @@ impl Alerts {
         let Some(queue) = &self.queue else {
             return;
         };
+        self.pending.fetch_add(1, Ordering::SeqCst);
         if queue.try_send(alert).is_err() {
+            self.pending.fetch_sub(1, Ordering::SeqCst);
             self.metrics.inc("alerts_throttled_total", &[]);
+        }
+    }
+
+    /// Waits until every queued alert has been sent (or throttled), at most `deadline`: at
+    /// shutdown, so what was raised while stopping is not lost with the process.
+    pub async fn flush(&self, deadline: Duration) {
+        let give_up = tokio::time::Instant::now() + deadline;
+        while self.pending.load(Ordering::SeqCst) > 0 && tokio::time::Instant::now() < give_up {
+            tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }
 }
 
 impl Dispatcher {
-    async fn run(self, mut queue: mpsc::Receiver<Alert>) {
+    async fn run(self, mut queue: mpsc::Receiver<Alert>, pending: Arc<AtomicUsize>) {
         let http = reqwest::Client::builder()
             .timeout(self.config.timeout)
             .build()
             .unwrap_or_default();
         let mut throttle = LocalThrottle::default();
         while let Some(alert) = queue.recv().await {
-            let now = self.clock.now();
-            let key = alert.throttle_key();
-            let window = chrono::Duration::from_std(alert.throttle_window)
-                .unwrap_or(chrono::Duration::minutes(5));
-            let allowed = match ratelimit::hit(&self.pool, &key, 1, window, now).await {
-                Ok(decision) => decision.allowed,
-                Err(_) => throttle.allow(&key, window, now),
-            };
-            if !allowed {
-                throttle.suppressed(&key);
-                self.metrics.inc("alerts_throttled_total", &[]);
-                continue;
-            }
-            let suppressed = throttle.take_suppressed(&key);
-            self.send(&http, &alert, suppressed, now).await;
+            self.dispatch(&http, &mut throttle, &alert).await;
+            pending.fetch_sub(1, Ordering::SeqCst);
         }
+    }
+
+    /// Sends one alert unless its throttle window already had one.
+    async fn dispatch(&self, http: &reqwest::Client, throttle: &mut LocalThrottle, alert: &Alert) {
+        let now = self.clock.now();
+        let key = alert.throttle_key();
+        let window = chrono::Duration::from_std(alert.throttle_window)
+            .unwrap_or(chrono::Duration::minutes(5));
+        let allowed = match ratelimit::hit(&self.pool, &key, 1, window, now).await {
+            Ok(decision) => decision.allowed,
+            Err(_) => throttle.allow(&key, window, now),
+        };
+        if !allowed {
+            throttle.suppressed(&key);
+            self.metrics.inc("alerts_throttled_total", &[]);
+            return;
+        }
+        let suppressed = throttle.take_suppressed(&key);
+        self.send(http, alert, suppressed, now).await;
     }
 
     async fn send(

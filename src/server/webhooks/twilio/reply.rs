@@ -29,6 +29,14 @@ pub fn too_many(decision: &Decision) -> Response {
 /// once the database answers again (twilio.md §10.5), and asks Twilio to retry.
 pub fn not_recorded(state: &crate::server::state::AppState, route: Route) -> Response {
     state.db_outage.database_failed(&state.pool, &state.clock);
+    state.alerts.report(
+        crate::server::observability::Alert::new(
+            "twilio",
+            "webhook_not_recorded",
+            "A Twilio webhook could not be recorded (database unavailable); Twilio will retry",
+        )
+        .metadata(json!({ "route": route.as_str() })),
+    );
     retry_later(route)
 }
 
