@@ -27,7 +27,7 @@ use super::{
     },
     leads::{export::export, recording::recording},
     state::AppState,
-    team::accept::accept,
+    team::accept::{accept, accept_confirmed},
     webhooks,
 };
 use crate::app::{App, shell};
@@ -38,7 +38,7 @@ pub fn router(state: AppState) -> Router {
     // What people use through a browser: pages and server functions, behind sessions.
     let browser = Router::new()
         .route("/buy", get(buy))
-        .route("/app/team/accept", get(accept))
+        .route("/app/team/accept", get(accept).post(accept_confirmed))
         .route("/api/leads/{id}/recording", get(recording))
         .route("/app/leads/export.csv", get(export))
         .leptos_routes(&state, pages, move || shell(options.clone()))

@@ -172,8 +172,27 @@ async fn signed_in_users_accept_at_the_accept_page(pool: PgPool) {
     );
 
     let mut joiner = signed_up(&app, "joiner@example.com").await;
+    let page = format!("/app/team/accept?invite={token}");
+    // Opening the link (a cross-site page could load it in the background) only asks.
+    let asked = joiner.get(&page).await;
+    assert_eq!(asked.status, 200);
+    assert!(asked.body.contains("Join Acme Plumbing"), "{}", asked.body);
+    assert!(asked.body.contains("method=\"post\" action=\"/app/team/accept\""));
+    assert_eq!(membership_of(&pool, "joiner@example.com").await, None);
+    // A cross-site POST is refused like every form.
+    let forged = joiner
+        .send(
+            axum::http::Request::post("/app/team/accept")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("origin", "https://evil.example")
+                .body(axum::body::Body::from(format!("invite={token}")))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+    assert_eq!(membership_of(&pool, "joiner@example.com").await, None);
     let reply = joiner
-        .get(&format!("/app/team/accept?invite={token}"))
+        .submit(&page, "/app/team/accept", &[("invite", &token)])
         .await;
     assert_eq!(
         (reply.status.as_u16(), reply.header("location")),
