@@ -177,7 +177,11 @@ async fn signed_in_users_accept_at_the_accept_page(pool: PgPool) {
     let asked = joiner.get(&page).await;
     assert_eq!(asked.status, 200);
     assert!(asked.body.contains("Join Acme Plumbing"), "{}", asked.body);
-    assert!(asked.body.contains("method=\"post\" action=\"/app/team/accept\""));
+    assert!(
+        asked
+            .body
+            .contains("method=\"post\" action=\"/app/team/accept\"")
+    );
     assert_eq!(membership_of(&pool, "joiner@example.com").await, None);
     // A cross-site POST is refused like every form.
     let forged = joiner
