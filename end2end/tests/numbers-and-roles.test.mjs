@@ -30,6 +30,11 @@ test('owner buys a number, sees its webhooks, and invites an agent who cannot op
   await page.click('button[type=submit]');
   await page.waitForURL(`${BASE_URL}/app/leads`);
 
+  // Numbers are bought on an active plan (the demo checkout activates it at once).
+  await page.goto(`${BASE_URL}/app/billing`);
+  await page.click('[data-plan=starter] button[type=submit]');
+  await page.waitForSelector('text=Your plan is active.');
+  await page.goto(`${BASE_URL}/app/leads`);
   await page.click('nav[aria-label=Main] a:visible:has-text("Numbers")');
   await page.waitForURL(`${BASE_URL}/app/numbers`);
   await waitForHydration(page);

@@ -31,7 +31,7 @@ async fn snapshot(pool: &PgPool) -> String {
 #[sqlx::test]
 async fn other_tenants_ids_are_not_found_on_every_id_route(pool: PgPool) {
     let env = with_twilio(pool.clone(), &[]).await;
-    let (mut owner_a, business_a) = owner(&env.app, &pool, "a@example.com").await;
+    let (mut owner_a, business_a) = crate::support::buyer(&env.app, &pool, "a@example.com").await;
     owner_a
         .call(
             "/api/app/numbers/buy",

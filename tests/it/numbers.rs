@@ -4,7 +4,7 @@
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::support::{MESSAGING_SERVICE, Visitor, agent, owner, with_twilio};
+use crate::support::{MESSAGING_SERVICE, Visitor, agent, buyer as owner, with_twilio};
 
 async fn buy(visitor: &mut Visitor, fields: &[(&str, &str)]) -> crate::support::Reply {
     let mut all = vec![
@@ -86,7 +86,10 @@ async fn buying_a_number_points_it_at_the_app(pool: PgPool) {
     .unwrap();
     assert_eq!(
         audit,
-        ("number.purchased".into(), "buy_number:nonce-1".into())
+        (
+            "number.purchased".into(),
+            format!("buy_number:{business}:nonce-1")
+        )
     );
     let page = owner.get("/app/numbers?done=bought").await;
     assert_eq!(page.status, 200);
@@ -515,4 +518,113 @@ async fn rejected_platform_credentials_reach_the_operator_not_only_the_log(pool:
     );
     let events = crate::webhook_support::wait_for_alerts(&sink, 1).await;
     assert_eq!(events, ["twilio.credentials_rejected"]);
+}
+
+#[sqlx::test]
+async fn buying_needs_an_active_plan_and_reaches_no_twilio_without_one(pool: PgPool) {
+    let env = with_twilio(pool.clone(), &[]).await;
+    let (mut owner, business) = crate::support::owner(&env.app, &pool, "owner@example.com").await;
+    let reply = buy(&mut owner, &[]).await;
+    assert_eq!(reply.status, 409, "{}", reply.body);
+    assert!(
+        reply.body.contains("needs an active plan"),
+        "{}",
+        reply.body
+    );
+    assert!(active_numbers(&pool, business).await.is_empty());
+    assert!(env.fake.state().requests.is_empty(), "Twilio was not asked");
+}
+
+#[sqlx::test]
+async fn numbers_are_capped_per_plan(pool: PgPool) {
+    let env = with_twilio(pool.clone(), &[]).await;
+    let (mut owner, business) = owner(&env.app, &pool, "owner@example.com").await;
+    sqlx::query("UPDATE businesses SET stripe_price_id = 'price_starter' WHERE id = $1")
+        .bind(business)
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(buy(&mut owner, &[("nonce", "n-1")]).await.status, 200);
+    let second = buy(&mut owner, &[("nonce", "n-2")]).await;
+    assert_eq!(second.status, 409, "{}", second.body);
+    assert!(
+        second
+            .body
+            .contains("Your Starter plan includes 1 tracking number"),
+        "{}",
+        second.body
+    );
+    assert_eq!(active_numbers(&pool, business).await.len(), 1);
+    // Pro holds five.
+    sqlx::query("UPDATE businesses SET stripe_price_id = 'price_pro' WHERE id = $1")
+        .bind(business)
+        .execute(&pool)
+        .await
+        .unwrap();
+    for n in 2..=5 {
+        let reply = buy(&mut owner, &[("nonce", &format!("n-{n}"))]).await;
+        assert_eq!(reply.status, 200, "{n}: {}", reply.body);
+    }
+    let sixth = buy(&mut owner, &[("nonce", "n-6")]).await;
+    assert_eq!(sixth.status, 409, "{}", sixth.body);
+    assert_eq!(active_numbers(&pool, business).await.len(), 5);
+}
+
+#[sqlx::test]
+async fn purchases_are_rate_limited_per_business(pool: PgPool) {
+    let env = with_twilio(pool.clone(), &[("PLAN_PRO_NUMBERS", "20")]).await;
+    let (mut owner, business) = owner(&env.app, &pool, "owner@example.com").await;
+    for n in 0..5 {
+        let reply = buy(&mut owner, &[("nonce", &format!("n-{n}"))]).await;
+        assert_eq!(reply.status, 200, "{n}: {}", reply.body);
+    }
+    let refused = buy(&mut owner, &[("nonce", "n-5")]).await;
+    assert_eq!(refused.status, 429, "{}", refused.body);
+    assert!(refused.header("retry-after").is_some());
+    assert_eq!(active_numbers(&pool, business).await.len(), 5);
+}
+
+#[sqlx::test]
+async fn slow_purchases_hold_no_database_connection_while_twilio_answers(pool: PgPool) {
+    let env = with_twilio(pool.clone(), &[("TWILIO_VALIDATE_SIGNATURE", "true")]).await;
+    let mut owners = Vec::new();
+    for n in 0..10 {
+        owners.push(owner(&env.app, &pool, &format!("owner{n}@example.com")).await);
+    }
+    // Another tenant's line, not in the cache yet.
+    crate::support::insert_number(&pool, owners[0].1, "+15125550166", "active")
+        .await
+        .unwrap();
+    // A stalled Twilio: every answer takes 3 s.
+    env.fake.state().stall = Some(std::time::Duration::from_secs(3));
+    let purchases = owners.iter_mut().map(|(owner, _)| buy(owner, &[]));
+    let health = async {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        let health = crate::support::get(&env.app, "/api/health").await;
+        let voice = crate::support::send(
+            &env.app,
+            crate::webhook_support::signed_with(
+                crate::support::TWILIO_TOKEN,
+                "/api/twilio/voice",
+                &crate::webhook_support::params(&[
+                    ("AccountSid", crate::support::TWILIO_SID),
+                    ("CallSid", "CAslow"),
+                    ("From", "+15125550100"),
+                    ("To", "+15125550166"),
+                ]),
+            ),
+        )
+        .await;
+        (health.status.as_u16(), voice.body)
+    };
+    let (bought, (health, voice)) = tokio::join!(futures::future::join_all(purchases), health);
+    assert_eq!(
+        health, 200,
+        "health answered while ten purchases waited on Twilio"
+    );
+    assert!(
+        voice.contains("<Dial"),
+        "the uncached line rang through: {voice}"
+    );
+    assert!(bought.iter().all(|reply| reply.status == 200));
 }

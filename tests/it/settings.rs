@@ -150,7 +150,7 @@ async fn settings_are_revalidated_on_every_save(pool: PgPool) {
 #[sqlx::test]
 async fn deleting_a_business(pool: PgPool) {
     let env = with_twilio(pool.clone(), &[]).await;
-    let (mut owner, business) = owner(&env.app, &pool, "owner@example.com").await;
+    let (mut owner, business) = crate::support::buyer(&env.app, &pool, "owner@example.com").await;
     owner
         .call(
             "/api/app/numbers/buy",

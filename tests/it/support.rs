@@ -378,6 +378,20 @@ pub async fn owner(app: &Router, pool: &PgPool, email: &str) -> (Visitor, Uuid) 
     (visitor, business_id)
 }
 
+/// `owner`, on an active Pro plan: numbers can be bought (an active plan is required).
+pub async fn buyer(app: &Router, pool: &PgPool, email: &str) -> (Visitor, Uuid) {
+    let (visitor, business_id) = owner(app, pool, email).await;
+    sqlx::query(
+        "UPDATE businesses SET subscription_status = 'ACTIVE', stripe_price_id = 'price_pro'
+         WHERE id = $1",
+    )
+    .bind(business_id)
+    .execute(pool)
+    .await
+    .unwrap();
+    (visitor, business_id)
+}
+
 /// A signed-in agent of `business_id` (invited directly in the database).
 pub async fn agent(app: &Router, pool: &PgPool, business_id: Uuid, email: &str) -> Visitor {
     let visitor = signed_up(app, email).await;
@@ -406,6 +420,8 @@ pub async fn with_twilio(pool: PgPool, extra: &[(&str, &str)]) -> WithTwilio {
         callbackcloser::server::simulators::twilio::FakeTwilio::new(TWILIO_SID, TWILIO_TOKEN);
     let base = fake.spawn().await;
     let mut vars: Vec<(&str, &str)> = vec![
+        ("STRIPE_PRICE_STARTER", "price_starter"),
+        ("STRIPE_PRICE_PRO", "price_pro"),
         ("TWILIO_ACCOUNT_SID", TWILIO_SID),
         ("TWILIO_AUTH_TOKEN", TWILIO_TOKEN),
         ("TWILIO_API_BASE", &base),

@@ -128,6 +128,9 @@ pub struct StripeConfig {
 pub struct PlanConfig {
     pub starter_conversations: u32,
     pub pro_conversations: u32,
+    /// Active tracking numbers each plan may hold.
+    pub starter_numbers: u32,
+    pub pro_numbers: u32,
 }
 
 #[derive(Clone, Copy, Debug)]

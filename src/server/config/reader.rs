@@ -49,6 +49,8 @@ pub fn read(
     let plans = PlanConfig {
         starter_conversations: r.int("PLAN_STARTER_CONVERSATIONS", 200, 0..=1_000_000) as u32,
         pro_conversations: r.int("PLAN_PRO_CONVERSATIONS", 1000, 0..=1_000_000) as u32,
+        starter_numbers: r.int("PLAN_STARTER_NUMBERS", 1, 1..=100) as u32,
+        pro_numbers: r.int("PLAN_PRO_NUMBERS", 5, 1..=100) as u32,
     };
     let rate_limits = RateLimitConfig {
         window: Duration::from_millis(

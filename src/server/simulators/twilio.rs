@@ -79,6 +79,8 @@ pub struct FakeTwilioState {
     pub requests: Vec<Recorded>,
     /// When set, each accepted text's `StatusCallback` is posted (demo mode).
     pub status_callbacks: Option<StatusCallbacks>,
+    /// Every answer is held this long first (a slow or stalled Twilio).
+    pub stall: Option<std::time::Duration>,
     serial: u64,
 }
 
@@ -167,11 +169,14 @@ async fn gatekeeper(State(fake): State<FakeTwilio>, request: Request, next: Next
         path: request.uri().path().to_owned(),
         query: request.uri().query().unwrap_or_default().to_owned(),
     };
-    let scripted = {
+    let (scripted, stall) = {
         let mut state = fake.state();
         state.requests.push(recorded);
-        state.failures.pop_front()
+        (state.failures.pop_front(), state.stall)
     };
+    if let Some(stall) = stall {
+        tokio::time::sleep(stall).await;
+    }
     if !fake.authorized(request.headers()) {
         return error(401, 20003, "Authenticate");
     }
