@@ -31,7 +31,8 @@ pub fn job_registry(state: &AppState) -> Registry {
     let (sending, nudging, billing) = (state.clone(), state.clone(), state.clone());
     let (reconciling, mirroring, delivering) = (state.clone(), state.clone(), state.clone());
     let mourning = state.clone();
-    maintenance::register(Registry::new(), state.pool.clone(), state.clock.clone())
+    let registry = Registry::new().with_metrics(state.metrics.clone());
+    maintenance::register(registry, state.pool.clone(), state.clock.clone())
         .register(JobKind::DeleteBusiness, move |job: ClaimedJob| {
             let state = deleting.clone();
             async move { crate::server::businesses::deletion::run(&state, &job).await }

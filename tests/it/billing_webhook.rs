@@ -511,3 +511,24 @@ async fn events_of_a_deleted_business_change_nothing(pool: PgPool) {
         ["stripe.business_not_found"]
     );
 }
+
+#[sqlx::test]
+async fn stripe_events_are_counted_by_type_and_result(pool: PgPool) {
+    let b = billing(pool.clone(), &[]).await;
+    let body = b
+        .fake
+        .event("customer.created", serde_json::json!({"id": "cus_1"}));
+    assert_eq!(deliver(&b, &body).await.status, 200);
+    assert_eq!(deliver(&b, &body).await.status, 200);
+    let metrics = crate::support::get(&b.hooks.app, "/metrics").await;
+    for series in [
+        "stripe_events_total{result=\"recorded\",type=\"customer.created\"} 1\n",
+        "stripe_events_total{result=\"duplicate\",type=\"customer.created\"} 1\n",
+    ] {
+        assert!(
+            metrics.body.contains(series),
+            "{series} missing:\n{}",
+            metrics.body
+        );
+    }
+}

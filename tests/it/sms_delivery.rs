@@ -396,3 +396,29 @@ async fn a_status_callback_delivered_ten_times_concurrently_is_recorded_once(poo
         "one cannot-text alert"
     );
 }
+
+#[sqlx::test]
+async fn a_scripted_conversation_moves_every_series_it_touches(pool: PgPool) {
+    let (hooks, _twilio) = hooks_with_fake(pool.clone()).await;
+    active_line(&pool).await;
+    let reply = crate::webhook_support::missed_call(&hooks, "CAmetrics", CALLER).await;
+    assert_eq!(reply.status, 200);
+    deliver_all(&hooks).await;
+    text(&hooks, "SMm1", CALLER, "1").await;
+    deliver_all(&hooks).await;
+    let metrics = crate::support::get(&hooks.app, "/metrics").await;
+    assert_eq!(metrics.status, 200);
+    for series in [
+        "sms_outbound_total{kind=\"intro\",status=\"accepted\"} 1\n",
+        "sms_outbound_total{kind=\"prompt\",status=\"accepted\"} 1\n",
+        "job_runs_total{kind=\"send_sms\",result=\"succeeded\"}",
+        "twilio_webhooks_total{",
+        "http_requests_total{",
+    ] {
+        assert!(
+            metrics.body.contains(series),
+            "{series} missing:\n{}",
+            metrics.body
+        );
+    }
+}

@@ -23,7 +23,7 @@ use super::{
     listener::JobsReadyListener,
     queue::{self, ClaimedJob, DeadJob, Finish, Finished},
 };
-use crate::server::{clock::SharedClock, shutdown::Shutdown};
+use crate::server::{clock::SharedClock, observability::Metrics, shutdown::Shutdown};
 
 /// Why an attempt did not succeed.
 #[derive(Debug, thiserror::Error)]
@@ -90,6 +90,7 @@ where
 pub struct Registry {
     handlers: HashMap<JobKind, Arc<dyn JobHandler>>,
     dead_hook: Option<Arc<dyn DeadJobHook>>,
+    metrics: Option<Arc<Metrics>>,
 }
 
 impl Registry {
@@ -99,6 +100,12 @@ impl Registry {
 
     pub fn register(mut self, kind: JobKind, handler: impl JobHandler) -> Self {
         self.handlers.insert(kind, Arc::new(handler));
+        self
+    }
+
+    /// Counts every finished attempt in `job_runs_total{kind, result}`.
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Self {
+        self.metrics = Some(metrics);
         self
     }
 
@@ -205,6 +212,7 @@ struct Inner {
     clock: SharedClock,
     handlers: HashMap<JobKind, Arc<dyn JobHandler>>,
     dead_hook: Option<Arc<dyn DeadJobHook>>,
+    metrics: Option<Arc<Metrics>>,
     /// The registered kinds of each lane.
     lanes: Vec<(Lane, Vec<JobKind>)>,
     options: WorkerOptions,
@@ -246,6 +254,7 @@ impl Worker {
                 clock,
                 handlers: registry.handlers,
                 dead_hook: registry.dead_hook,
+                metrics: registry.metrics,
                 lanes,
                 options,
             }),
@@ -449,7 +458,18 @@ async fn execute(inner: Arc<Inner>, job: ClaimedJob) {
             },
         };
         let duration_ms = started.elapsed().as_millis() as u64;
-        match queue::finish(&inner.pool, &job, &outcome, now).await {
+        let finished = queue::finish(&inner.pool, &job, &outcome, now).await;
+        if let (Some(metrics), Ok(finished)) = (&inner.metrics, &finished) {
+            let result = match (finished, &outcome) {
+                (Finished::Succeeded, _) => "succeeded",
+                (Finished::Dead, _) => "dead",
+                (Finished::ClaimLost, _) => "claim_lost",
+                (Finished::Queued, Finish::Reschedule { .. }) => "rescheduled",
+                (Finished::Queued, _) => "retry",
+            };
+            metrics.inc("job_runs_total", &[("kind", job.kind.as_str()), ("result", result)]);
+        }
+        match finished {
             Ok(Finished::Dead) => {
                 inner
                     .report_dead(DeadJob::from_claim(&job, outcome_error(&outcome)))

@@ -62,6 +62,7 @@ pub async fn run(state: &AppState, job: &ClaimedJob) -> Result<(), JobError> {
         && adopt_unclaimed(&mut tx, &outgoing, &listed, now).await?
     {
         tx.commit().await?;
+        count_outbound(state, &outgoing, "accepted");
         return Ok(());
     }
     if let Some(reason) = gate(&mut tx, &outgoing).await? {
@@ -81,6 +82,12 @@ pub async fn run(state: &AppState, job: &ClaimedJob) -> Result<(), JobError> {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
+        let status = if reason == "canceled" {
+            "canceled"
+        } else {
+            "suppressed"
+        };
+        count_outbound(state, &outgoing, status);
         return Ok(());
     }
     sqlx::query(
@@ -113,15 +120,30 @@ pub async fn run(state: &AppState, job: &ClaimedJob) -> Result<(), JobError> {
     let Some(current) = lock(&mut tx, message_id).await? else {
         return Ok(());
     };
-    let outcome = match sent {
+    let (outcome, counted) = match sent {
         Ok(created) => {
             adopt(&mut tx, &current, &created, now).await?;
-            Ok(())
+            (Ok(()), Some("accepted"))
         }
-        Err(err) => failed(&mut tx, state, job, &current, err, now).await,
+        Err(err) => {
+            let retried = err.is_retryable() && !job.is_final_attempt();
+            let outcome = failed(&mut tx, state, job, &current, err, now).await;
+            (outcome, (!retried).then_some("failed"))
+        }
     };
     tx.commit().await?;
+    if let Some(status) = counted {
+        count_outbound(state, &current, status);
+    }
     outcome
+}
+
+/// `sms_outbound_total{kind, status}`: each text counted once, where its send settles.
+fn count_outbound(state: &AppState, outgoing: &Outgoing, status: &str) {
+    state.metrics.inc(
+        "sms_outbound_total",
+        &[("kind", outgoing.text.kind.as_str()), ("status", status)],
+    );
 }
 
 const SELECT_OUTGOING: &str = "SELECT id, business_id, lead_id, phone_number_id, participant,

@@ -105,6 +105,15 @@ pub async fn webhook(State(state): State<AppState>, request: Request) -> Respons
         stripe_inbox::record(&state.pool, &head, text, now),
     )
     .await;
+    let result = match &recorded {
+        Ok(Ok(Recorded::New)) => "recorded",
+        Ok(Ok(Recorded::Duplicate)) => "duplicate",
+        _ => "not_recorded",
+    };
+    state.metrics.inc(
+        "stripe_events_total",
+        &[("type", head.kind.as_str()), ("result", result)],
+    );
     match recorded {
         Ok(Ok(Recorded::New)) => {
             failpoint::hit(Failpoint::AfterWebhookCommit);
