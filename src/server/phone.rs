@@ -99,6 +99,19 @@ pub fn is_north_american(e164: &str) -> bool {
     e164.starts_with("+1")
 }
 
+/// Whether calls may be forwarded and alerts texted to this number: the United States and
+/// Canada, where the platform serves businesses. Other `+1` regions (the Caribbean's, billed as
+/// international) and every other country are refused, so a tracking number cannot be used to
+/// forward calls abroad at the operator's cost.
+pub fn is_served_country(e164: &str) -> bool {
+    phonenumber::parse(None, e164).is_ok_and(|number| {
+        matches!(
+            number.country().id(),
+            Some(country::Id::US | country::Id::CA)
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -226,3 +226,20 @@ async fn owner_pages_are_forbidden_to_agents(pool: PgPool) {
     );
     assert_eq!(newcomer.get("/app/account").await.status, 200);
 }
+
+#[sqlx::test]
+async fn calls_cannot_be_forwarded_abroad(pool: PgPool) {
+    let app = app(pool.clone());
+    let mut visitor = signed_up(&app, "pat@example.com").await;
+    let mut fields = onboarding_fields();
+    fields.retain(|(k, _)| *k != "forwarding_phone");
+    fields.push(("forwarding_phone", "+44 20 7946 0958"));
+    let reply = visitor.call("/api/app/onboarding", &fields).await;
+    assert_eq!(reply.status, 422, "{}", reply.body);
+    assert!(reply.body.contains("US or Canadian"), "{}", reply.body);
+    let businesses: i64 = sqlx::query_scalar("SELECT count(*) FROM businesses")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(businesses, 0);
+}

@@ -6,7 +6,7 @@ use std::str::FromStr as _;
 use crate::{
     api::error::FieldErrors,
     domain::gsm7::{is_gsm7, normalise_punctuation},
-    server::phone::{Normalized, Source, normalize},
+    server::phone::{Normalized, Source, is_served_country, normalize},
 };
 
 pub const DEFAULT_TIMEZONE: &str = "America/New_York";
@@ -54,6 +54,9 @@ pub fn timezone(raw: &str) -> Result<String, &'static str> {
 /// A phone typed by an owner, required.
 pub fn owner_phone(raw: &str) -> Result<String, &'static str> {
     match normalize(raw, Source::Owner) {
+        Normalized::Valid(e164) if !is_served_country(&e164) => {
+            Err("Use a US or Canadian phone number: calls and alerts can only go there.")
+        }
         Normalized::Valid(e164) => Ok(e164),
         Normalized::Empty => Err("Enter a phone number."),
         _ => Err("Enter a valid phone number, like (512) 555-0100."),
@@ -204,9 +207,15 @@ mod tests {
         assert_eq!(service_label("  ").unwrap(), None);
         assert!(service_label(&"x".repeat(41)).is_err());
         assert_eq!(
-            owner_phone("+44 20 7946 0958").as_deref(),
-            Ok("+442079460958")
+            owner_phone("+44 20 7946 0958"),
+            Err("Use a US or Canadian phone number: calls and alerts can only go there.")
         );
+        assert_eq!(
+            owner_phone("+1 604 555 0100").as_deref(),
+            Ok("+16045550100")
+        );
+        assert_eq!(owner_phone("(512) 555-0100").as_deref(), Ok("+15125550100"));
+        assert!(owner_phone("+1 876 927 1234").is_err(), "Jamaica shares +1");
         assert!(owner_phone("+1 512 155 0100").is_err());
     }
 }
