@@ -8,26 +8,9 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::{
-    sms_support::{hooks_with_fake, lead_at, lead_field, text, texts_to},
+    sms_support::{deliver_all, hooks_with_fake, lead_at, lead_field, text, texts_to},
     webhook_support::{ACCOUNT, CALLER, Hooks, NOTIFY, active_line, count, post_signed, run_jobs},
 };
-
-/// Runs due jobs, moving the clock past every retry delay, until nothing is queued.
-async fn deliver_all(hooks: &Hooks) {
-    for _ in 0..40 {
-        run_jobs(hooks).await;
-        let queued = count(
-            &hooks.pool,
-            "SELECT count(*) FROM jobs WHERE kind = 'send_sms' AND status = 'queued'",
-        )
-        .await;
-        if queued == 0 {
-            return;
-        }
-        hooks.clock.advance(Duration::minutes(16));
-    }
-    panic!("send jobs never finished");
-}
 
 async fn message(pool: &PgPool, kind: &str) -> (Uuid, String, Option<String>, Option<String>) {
     sqlx::query_as(

@@ -9,30 +9,11 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::{
-    sms_support::{hooks_with_fake, lead_at, text},
-    webhook_support::{
-        CALLER, Hooks, active_line, alert_sink, count, hooks, run_jobs, wait_for_alerts,
-    },
+    sms_support::{deliver_all, hooks_with_fake, lead_at, text},
+    webhook_support::{CALLER, active_line, alert_sink, count, hooks, run_jobs, wait_for_alerts},
 };
 
 const SERVICE_REPROMPT: &str = "Sorry, I did not get that. Reply 1 for Repair, 2 for Install, 3 for Maintenance, or describe the job.";
-
-/// Runs due jobs, moving the clock past every retry delay, until no send is queued.
-async fn deliver_all(hooks: &Hooks) {
-    for _ in 0..40 {
-        run_jobs(hooks).await;
-        let queued = count(
-            &hooks.pool,
-            "SELECT count(*) FROM jobs WHERE kind = 'send_sms' AND status IN ('queued', 'running')",
-        )
-        .await;
-        if queued == 0 {
-            return;
-        }
-        hooks.clock.advance(Duration::minutes(16));
-    }
-    panic!("send jobs never finished");
-}
 
 /// The sweep run after every chaos test: once the queue is empty, no outbound text may be left
 /// waiting for a send that will never come.

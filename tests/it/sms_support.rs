@@ -7,7 +7,9 @@ use uuid::Uuid;
 
 use crate::{
     support::Reply,
-    webhook_support::{ACCOUNT, CALLER, Hooks, Line, TOKEN, TRACKING, count, hooks, post_signed},
+    webhook_support::{
+        ACCOUNT, CALLER, Hooks, Line, TOKEN, TRACKING, count, hooks, post_signed, run_jobs,
+    },
 };
 
 /// An inbound text from `from` to the tracking number. Each text arrives one second after the
@@ -116,4 +118,21 @@ pub async fn hooks_with_fake(pool: PgPool) -> (Hooks, FakeTwilio) {
         ],
     );
     (hooks, fake)
+}
+
+/// Runs due jobs, moving the clock past every retry delay, until no send is queued.
+pub async fn deliver_all(hooks: &Hooks) {
+    for _ in 0..40 {
+        run_jobs(hooks).await;
+        let queued = count(
+            &hooks.pool,
+            "SELECT count(*) FROM jobs WHERE kind = 'send_sms' AND status IN ('queued', 'running')",
+        )
+        .await;
+        if queued == 0 {
+            return;
+        }
+        hooks.clock.advance(chrono::Duration::minutes(16));
+    }
+    panic!("send jobs never finished");
 }

@@ -8,7 +8,7 @@ use sqlx::PgPool;
 
 use crate::{
     sms_support::lead_at,
-    support::desk_with,
+    support::{Desk, desk_with},
     webhook_support::{
         ACCOUNT, CALLER, TRACKING, active_line, alert_sink, count, hooks, listed_text, post_signed,
         run_jobs_of, voice,
@@ -16,6 +16,33 @@ use crate::{
 };
 
 const NUL_BODY: &str = "Leak\0 under the sink";
+
+/// A business on an active plan with a tracking line, Twilio's fake and signed replays.
+async fn reconcile_desk(pool: &PgPool, extra: &[(&str, &str)]) -> Desk {
+    let mut vars = vec![
+        ("STRIPE_PRICE_STARTER", "price_starter"),
+        ("STRIPE_PRICE_PRO", "price_pro"),
+        ("TWILIO_VALIDATE_SIGNATURE", "true"),
+    ];
+    vars.extend_from_slice(extra);
+    desk_with(
+        pool,
+        &vars,
+        "subscription_status = 'ACTIVE', stripe_price_id = 'price_pro'",
+    )
+    .await
+}
+
+/// Queues one reconcile run over the last hour; returns the app's "now".
+async fn reconcile_the_last_hour(desk: &Desk) -> chrono::DateTime<Utc> {
+    let now = desk.env.state.clock.now();
+    let window = Window::requested(Utc::now() - Duration::minutes(60), Utc::now()).unwrap();
+    let mut conn = desk.env.state.pool.acquire().await.unwrap();
+    twilio_reconcile::enqueue(&mut conn, window, now)
+        .await
+        .unwrap();
+    now
+}
 
 #[sqlx::test]
 async fn a_text_with_a_nul_byte_is_stored_without_it_and_answered(pool: PgPool) {
@@ -117,16 +144,7 @@ async fn a_call_with_a_nul_byte_gets_its_row_lead_and_intro(pool: PgPool) {
 
 #[sqlx::test]
 async fn a_listed_text_with_a_nul_byte_is_replayed_once_and_the_run_completes(pool: PgPool) {
-    let desk = desk_with(
-        &pool,
-        &[
-            ("STRIPE_PRICE_STARTER", "price_starter"),
-            ("STRIPE_PRICE_PRO", "price_pro"),
-            ("TWILIO_VALIDATE_SIGNATURE", "true"),
-        ],
-        "subscription_status = 'ACTIVE', stripe_price_id = 'price_pro'",
-    )
-    .await;
+    let desk = reconcile_desk(&pool, &[]).await;
     {
         let mut fake = desk.env.fake.state();
         fake.messages
@@ -134,13 +152,7 @@ async fn a_listed_text_with_a_nul_byte_is_replayed_once_and_the_run_completes(po
         fake.messages
             .push(listed_text("SMok2", "+15125550145", "Need a quote", 9));
     }
-    let now = desk.env.state.clock.now();
-    let window = Window::requested(Utc::now() - Duration::minutes(60), Utc::now()).unwrap();
-    let mut conn = pool.acquire().await.unwrap();
-    twilio_reconcile::enqueue(&mut conn, window, now)
-        .await
-        .unwrap();
-    drop(conn);
+    reconcile_the_last_hour(&desk).await;
     run_jobs_of(&desk.env.state).await;
     assert_eq!(
         count(
@@ -162,17 +174,7 @@ async fn a_listed_text_with_a_nul_byte_is_replayed_once_and_the_run_completes(po
 #[sqlx::test]
 async fn a_replay_that_always_fails_stops_alerts_once_and_spares_the_rest(pool: PgPool) {
     let (sink, url) = alert_sink().await;
-    let desk = desk_with(
-        &pool,
-        &[
-            ("STRIPE_PRICE_STARTER", "price_starter"),
-            ("STRIPE_PRICE_PRO", "price_pro"),
-            ("TWILIO_VALIDATE_SIGNATURE", "true"),
-            ("ALERT_WEBHOOK_URL", &url),
-        ],
-        "subscription_status = 'ACTIVE', stripe_price_id = 'price_pro'",
-    )
-    .await;
+    let desk = reconcile_desk(&pool, &[("ALERT_WEBHOOK_URL", &url)]).await;
     // Whatever the cause, the database refuses this one text every time it is replayed.
     sqlx::raw_sql(
         "CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -194,13 +196,7 @@ async fn a_replay_that_always_fails_stops_alerts_once_and_spares_the_rest(pool: 
         fake.messages
             .push(listed_text("SMpoison", "+15125550144", "Hello", 9));
     }
-    let now = desk.env.state.clock.now();
-    let window = Window::requested(Utc::now() - Duration::minutes(60), Utc::now()).unwrap();
-    let mut conn = pool.acquire().await.unwrap();
-    twilio_reconcile::enqueue(&mut conn, window, now)
-        .await
-        .unwrap();
-    drop(conn);
+    let now = reconcile_the_last_hour(&desk).await;
     for _ in 0..12 {
         run_jobs_of(&desk.env.state).await;
         // The retry is due now (the Desk's clock is not ours to move).
