@@ -28,7 +28,7 @@ async fn main() -> ExitCode {
     {
         Command::Serve(args) => run_server(args).await,
         Command::Migrate => commands::migrate().await,
-        Command::CheckEnv(args) => commands::check_env(args),
+        Command::CheckEnv(args) => commands::check_env(args).await,
         Command::PrintWebhooks(args) => commands::print_webhooks(args),
         Command::DbSmoke => commands::db_smoke().await,
         Command::RequeueDead(args) => commands::requeue_dead(args).await,

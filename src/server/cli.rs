@@ -97,6 +97,9 @@ pub struct CheckEnvArgs {
     /// Check the rules of this environment instead of APP_ENV's.
     #[arg(long, value_enum)]
     pub env: Option<EnvArg>,
+    /// Also send one test alert to ALERT_WEBHOOK_URL (exit 1 when it is not delivered).
+    #[arg(long)]
+    pub test_alert: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -426,3 +426,38 @@ async fn reconcile_twilio_enqueues_one_job_per_window(pool: PgPool) {
     ];
     assert_eq!(run(&backwards, &env).status.code(), Some(1));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn check_env_test_alert_reaches_the_alert_webhook_or_fails() {
+    let (sink, url) = crate::webhook_support::alert_sink().await;
+    let mut env: Vec<(String, String)> = production_env()
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    env.push(("ALERT_WEBHOOK_URL".into(), url));
+    let run_with = |env: Vec<(String, String)>| {
+        tokio::task::spawn_blocking(move || {
+            let pairs: Vec<(&str, &str)> =
+                env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            // Development rules: production requires an https:// alert URL, and the sink is http.
+            run(
+                &["check-env", "--env", "development", "--test-alert"],
+                &pairs,
+            )
+        })
+    };
+    let output = run_with(env.clone()).await.unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    assert!(stdout(&output).contains("Test alert delivered"));
+    assert_eq!(sink.events(), ["ops.test_alert"]);
+
+    // Nothing listens there: the gate fails and says why.
+    env.retain(|(k, _)| k != "ALERT_WEBHOOK_URL");
+    env.push((
+        "ALERT_WEBHOOK_URL".into(),
+        "http://127.0.0.1:9/alerts".into(),
+    ));
+    let output = run_with(env).await.unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    assert!(stdout(&output).contains("FAIL: test alert not delivered"));
+}

@@ -192,38 +192,80 @@ impl Dispatcher {
         suppressed: u64,
         now: DateTime<Utc>,
     ) {
-        let Some(url) = &self.config.webhook_url else {
-            return;
-        };
-        let correlation_id = alert.correlation_id.clone().unwrap_or_default();
-        let body = json!({
-            "text": format!("[CallbackCloser] {} ({correlation_id})", alert.name()),
-            "source": alert.source,
-            "event": alert.event,
-            "correlation_id": correlation_id,
-            "message": alert.message,
-            "metadata": alert.metadata,
-            "environment": self.environment,
-            "instance": &*self.instance,
-            "timestamp": now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-            "suppressed": suppressed,
-        });
-        let mut request = http.post(url).json(&body);
-        if let Some(token) = self.config.webhook_token.as_ref().map(Secret::expose) {
-            request = request.bearer_auth(token);
-        }
-        match request.send().await {
-            Ok(response) if response.status().is_success() => {
-                self.metrics.inc("alerts_sent_total", &[]);
-            }
-            Ok(response) => {
-                tracing::warn!(event = "app.alert_dispatch_failed", status = response.status().as_u16(), alert = %alert.name());
-            }
+        let body = payload(alert, self.environment, &self.instance, suppressed, now);
+        match post(http, &self.config, &body).await {
+            Ok(()) => self.metrics.inc("alerts_sent_total", &[]),
+            Err(PostError::NotConfigured) => {}
             Err(err) => {
-                tracing::warn!(event = "app.alert_dispatch_failed", error = %err, alert = %alert.name());
+                tracing::warn!(event = "app.alert_dispatch_failed", error = %err, alert = %alert.name())
             }
         }
     }
+}
+
+/// The JSON every alert is posted as (operations.md §6).
+fn payload(
+    alert: &Alert,
+    environment: &str,
+    instance: &str,
+    suppressed: u64,
+    now: DateTime<Utc>,
+) -> Value {
+    let correlation_id = alert.correlation_id.clone().unwrap_or_default();
+    json!({
+        "text": format!("[CallbackCloser] {} ({correlation_id})", alert.name()),
+        "source": alert.source,
+        "event": alert.event,
+        "correlation_id": correlation_id,
+        "message": alert.message,
+        "metadata": alert.metadata,
+        "environment": environment,
+        "instance": instance,
+        "timestamp": now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        "suppressed": suppressed,
+    })
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PostError {
+    #[error("ALERT_WEBHOOK_URL is not set")]
+    NotConfigured,
+    #[error("the alert webhook answered {0}")]
+    Status(u16),
+    #[error("the alert webhook could not be reached: {0}")]
+    Unreachable(String),
+}
+
+async fn post(http: &reqwest::Client, config: &AlertConfig, body: &Value) -> Result<(), PostError> {
+    let url = config
+        .webhook_url
+        .as_ref()
+        .ok_or(PostError::NotConfigured)?;
+    let mut request = http.post(url).json(body);
+    if let Some(token) = config.webhook_token.as_ref().map(Secret::expose) {
+        request = request.bearer_auth(token);
+    }
+    match request.send().await {
+        Ok(response) if response.status().is_success() => Ok(()),
+        Ok(response) => Err(PostError::Status(response.status().as_u16())),
+        Err(err) => Err(PostError::Unreachable(err.to_string())),
+    }
+}
+
+/// `check-env --test-alert`: one `ops.test_alert` straight to the webhook (no queue, no
+/// throttle, no database), so a deploy gate proves the operator's channel works.
+pub async fn send_test_alert(config: &AlertConfig, environment: &str) -> Result<(), PostError> {
+    let http = reqwest::Client::builder()
+        .timeout(config.timeout)
+        .build()
+        .unwrap_or_default();
+    let alert = Alert::new(
+        "ops",
+        "test_alert",
+        "Test alert from check-env: the operator alert channel works",
+    );
+    let body = payload(&alert, environment, "check-env", 0, Utc::now());
+    post(&http, config, &body).await
 }
 
 /// The throttle used while Postgres is unreachable, and the suppressed counts reported with
