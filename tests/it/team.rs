@@ -373,3 +373,69 @@ async fn reset_links_set_a_new_password_once(pool: PgPool) {
         .await;
     assert_eq!(again.status, 422);
 }
+
+#[sqlx::test]
+async fn an_owners_reset_link_dies_with_the_membership_it_was_issued_for(pool: PgPool) {
+    let app = app(pool.clone());
+    let (mut owner, business) = owner(&app, &pool, "owner@example.com").await;
+    let issue = |owner: &mut Visitor, member_id: String| {
+        let mut owner = Visitor {
+            app: owner.app.clone(),
+            cookie: owner.cookie.clone(),
+            flash_cookie: None,
+            origin: owner.origin.clone(),
+        };
+        async move {
+            let reply = owner
+                .call("/api/app/team/reset-link", &[("member_id", &member_id)])
+                .await;
+            assert_eq!(reply.status, 200, "{}", reply.body);
+            shown_link(
+                &owner.get("/app/team").await.body,
+                "http://localhost:3000/reset-password?token=",
+            )
+            .rsplit('=')
+            .next()
+            .unwrap()
+            .to_owned()
+        }
+    };
+    let use_link = |token: String| {
+        let app = app.clone();
+        async move {
+            Visitor::new(app)
+                .call(
+                    "/api/auth/reset-password",
+                    &[("token", &token), ("password", "a new long passphrase")],
+                )
+                .await
+        }
+    };
+
+    // Removed from the business: the link an owner made for them no longer works.
+    agent(&app, &pool, business, "gone@example.com").await;
+    let token = issue(&mut owner, membership_id(&pool, "gone@example.com").await).await;
+    let removed = owner
+        .call(
+            "/api/app/team/remove",
+            &[("member_id", &membership_id(&pool, "gone@example.com").await)],
+        )
+        .await;
+    assert_eq!(removed.status, 200, "{}", removed.body);
+    let refused = use_link(token).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(refused.body.contains("no longer valid"), "{}", refused.body);
+
+    // Made an owner: an owner's password is theirs to change, so the link is revoked too.
+    agent(&app, &pool, business, "promoted@example.com").await;
+    let member = membership_id(&pool, "promoted@example.com").await;
+    let token = issue(&mut owner, member.clone()).await;
+    let promoted = owner
+        .call(
+            "/api/app/team/role",
+            &[("member_id", &member), ("role", "owner")],
+        )
+        .await;
+    assert_eq!(promoted.status, 200, "{}", promoted.body);
+    assert_eq!(use_link(token).await.status, 422);
+}

@@ -39,6 +39,29 @@ pub async fn issue(
     ))
 }
 
+/// A link an owner issued works only while its user is still an agent of a business that owner
+/// still owns: removing the member or changing their role ends it.
+const OWNER_ISSUED_STILL_HOLDS: &str = "EXISTS (
+    SELECT 1 FROM memberships target
+    JOIN memberships issuer ON issuer.business_id = target.business_id
+    WHERE target.user_id = u.id AND target.role = 'agent'
+      AND issuer.user_id::text = r.created_by AND issuer.role = 'owner')";
+
+/// Unused links owners issued for `user_id` stop working (the member was removed or their role
+/// changed); operator-issued ones are left alone.
+pub async fn revoke_owner_issued(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "DELETE FROM password_resets WHERE user_id = $1 AND used_at IS NULL AND created_by <> 'operator'",
+    )
+    .bind(user_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// The user a still-usable token belongs to.
 pub async fn user_for(
     conn: &mut PgConnection,
@@ -48,7 +71,8 @@ pub async fn user_for(
 ) -> Result<Option<(Uuid, Uuid, String)>, sqlx::Error> {
     let sql = format!(
         "SELECT r.id, u.id, u.email FROM password_resets r JOIN users u ON u.id = r.user_id
-         WHERE r.token_hash = $1 AND r.used_at IS NULL AND r.expires_at > $2 AND u.disabled_at IS NULL{}",
+         WHERE r.token_hash = $1 AND r.used_at IS NULL AND r.expires_at > $2 AND u.disabled_at IS NULL
+           AND (r.created_by = 'operator' OR {OWNER_ISSUED_STILL_HOLDS}){}",
         if lock { " FOR UPDATE OF r" } else { "" }
     );
     sqlx::query_as(&sql)

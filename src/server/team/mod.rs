@@ -156,7 +156,7 @@ pub async fn change_role(raw_id: String, raw_role: String) -> Result<(), AppErro
     let new_role = role(&raw_role)?;
     let state = state();
     let mut tx = state.pool.begin().await?;
-    let (id, _, old_role) = lock_member(&mut tx, &owner, &raw_id).await?;
+    let (id, user_id, old_role) = lock_member(&mut tx, &owner, &raw_id).await?;
     if old_role == Role::Owner
         && new_role == Role::Agent
         && other_owners(&mut tx, owner.business_id, id).await? == 0
@@ -168,6 +168,9 @@ pub async fn change_role(raw_id: String, raw_role: String) -> Result<(), AppErro
         .bind(new_role.as_str())
         .execute(&mut *tx)
         .await?;
+    if new_role != old_role {
+        crate::server::accounts::reset::revoke_owner_issued(&mut tx, user_id).await?;
+    }
     audit_entry(Actor::User(owner.user.id), "member.role_changed")
         .business(owner.business_id)
         .target("membership", id)
@@ -190,6 +193,7 @@ pub async fn remove(raw_id: String) -> Result<(), AppError> {
         .bind(id)
         .execute(&mut *tx)
         .await?;
+    crate::server::accounts::reset::revoke_owner_issued(&mut tx, user_id).await?;
     audit_entry(Actor::User(owner.user.id), "member.removed")
         .business(owner.business_id)
         .target("user", user_id)
