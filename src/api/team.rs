@@ -42,6 +42,14 @@ pub async fn invite_member(role: String) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Withdraws a pending invitation: its link stops working at once.
+#[server(prefix = "/api/app/team", endpoint = "revoke-invitation")]
+pub async fn revoke_invitation(invitation_id: String) -> Result<(), AppError> {
+    crate::server::team::revoke_invitation(invitation_id).await?;
+    leptos_axum::redirect("/app/team");
+    Ok(())
+}
+
 #[server(prefix = "/api/app/team", endpoint = "role")]
 pub async fn change_member_role(member_id: String, role: String) -> Result<(), AppError> {
     crate::server::team::change_role(member_id, role).await?;

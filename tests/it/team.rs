@@ -439,3 +439,64 @@ async fn an_owners_reset_link_dies_with_the_membership_it_was_issued_for(pool: P
     assert_eq!(promoted.status, 200, "{}", promoted.body);
     assert_eq!(use_link(token).await.status, 422);
 }
+
+#[sqlx::test]
+async fn an_owner_revokes_a_pending_invitation_and_its_link_stops_working(pool: PgPool) {
+    let app = app(pool.clone());
+    let (mut owner, business) = owner(&app, &pool, "owner@example.com").await;
+    owner
+        .call("/api/app/team/invite", &[("role", "agent")])
+        .await;
+    let token = shown_link(
+        &owner.get("/app/team").await.body,
+        "http://localhost:3000/sign-up?invite=",
+    )
+    .rsplit('=')
+    .next()
+    .unwrap()
+    .to_owned();
+    let page = owner.get("/app/team").await.body;
+    assert!(page.contains("/api/app/team/revoke-invitation"), "{page}");
+    let invitation: Uuid = sqlx::query_scalar("SELECT id FROM invitations")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    // Agents and other businesses cannot touch it.
+    let mut agent = agent(&app, &pool, business, "agent@example.com").await;
+    let refused = agent
+        .call(
+            "/api/app/team/revoke-invitation",
+            &[("invitation_id", &invitation.to_string())],
+        )
+        .await;
+    assert_eq!(refused.status, 403);
+    let (mut other, _) = crate::support::owner(&app, &pool, "other@example.com").await;
+    let hidden = other
+        .call(
+            "/api/app/team/revoke-invitation",
+            &[("invitation_id", &invitation.to_string())],
+        )
+        .await;
+    assert_eq!(hidden.status, 404);
+
+    let revoked = owner
+        .call(
+            "/api/app/team/revoke-invitation",
+            &[("invitation_id", &invitation.to_string())],
+        )
+        .await;
+    assert_eq!(revoked.status, 200, "{}", revoked.body);
+    let mut joiner = signed_up(&app, "joiner@example.com").await;
+    let gone = joiner
+        .get(&format!("/app/team/accept?invite={token}"))
+        .await;
+    assert_eq!(gone.status, 410);
+    assert_eq!(membership_of(&pool, "joiner@example.com").await, None);
+    let again = owner
+        .call(
+            "/api/app/team/revoke-invitation",
+            &[("invitation_id", &invitation.to_string())],
+        )
+        .await;
+    assert_eq!(again.status, 404);
+}

@@ -7,8 +7,8 @@ use crate::{
     api::{
         forms::{Notice, take_form_flash, take_notice},
         team::{
-            ChangeMemberRole, CreateResetLink, InviteMember, MemberView, RemoveMember, TeamPage,
-            get_team_page,
+            ChangeMemberRole, CreateResetLink, InviteMember, MemberView, RemoveMember,
+            RevokeInvitation, TeamPage, get_team_page,
         },
         viewer::Role,
     },
@@ -72,6 +72,17 @@ fn TeamBody(page: TeamPage, form: FormState, notice: Option<Notice>) -> impl Int
                 <p class="mt-3 text-sm text-slate-600">
                     {format!("{} open invitation(s); each expires 7 days after it was made.", page.invitations.len())}
                 </p>
+                <ul class="mt-2 space-y-2">
+                    {page.invitations.into_iter().map(|invitation| view! {
+                        <li class="flex flex-wrap items-center justify-between gap-2 text-sm">
+                            <span>{format!("{} · expires {}", invitation.role.label(), invitation.expires_at.format("%b %-d, %H:%M UTC"))}</span>
+                            <form method="post" action=RevokeInvitation::PATH>
+                                <input type="hidden" name="invitation_id" value=invitation.id.to_string() />
+                                <button type="submit" class="min-h-11 rounded-lg border border-slate-300 px-3 font-medium">"Revoke"</button>
+                            </form>
+                        </li>
+                    }).collect_view()}
+                </ul>
             })}
         </section>
     }

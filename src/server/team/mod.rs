@@ -116,6 +116,33 @@ pub async fn invite(raw_role: String) -> Result<(), AppError> {
     .await
 }
 
+/// Withdraws a pending invitation of this business (owners only); another business's id, or
+/// one already accepted, is "not found".
+pub async fn revoke_invitation(raw_id: String) -> Result<(), AppError> {
+    let owner = require_owner().await?;
+    let not_found = || AppError::not_found("This invitation is no longer pending.");
+    let id: Uuid = raw_id.trim().parse().map_err(|_| not_found())?;
+    let state = state();
+    let mut tx = state.pool.begin().await?;
+    let role: Option<String> = sqlx::query_scalar(
+        "DELETE FROM invitations WHERE id = $1 AND business_id = $2 AND accepted_at IS NULL
+         RETURNING role",
+    )
+    .bind(id)
+    .bind(owner.business_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let role = role.ok_or_else(not_found)?;
+    audit_entry(Actor::User(owner.user.id), "member.invitation_revoked")
+        .business(owner.business_id)
+        .target("invitation", id)
+        .change("role", role, serde_json::Value::Null)
+        .write(&mut tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// The membership row, locked, of this business; another business's id is "not found".
 async fn lock_member(
     tx: &mut sqlx::PgConnection,
