@@ -26,6 +26,19 @@ async fn membership_of(pool: &PgPool, email: &str) -> Option<(Uuid, String)> {
         .unwrap()
 }
 
+/// Creates an invitation for `role` and returns the token of the link the page shows once.
+async fn invitation_token(owner: &mut Visitor, role: &str) -> String {
+    owner.call("/api/app/team/invite", &[("role", role)]).await;
+    shown_link(
+        &owner.get("/app/team").await.body,
+        "http://localhost:3000/sign-up?invite=",
+    )
+    .rsplit('=')
+    .next()
+    .unwrap()
+    .to_owned()
+}
+
 async fn membership_id(pool: &PgPool, email: &str) -> String {
     let id: Uuid = sqlx::query_scalar(
         "SELECT m.id FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.email = $1",
@@ -112,17 +125,7 @@ async fn an_invitation_link_joins_once_with_its_role(pool: PgPool) {
     assert_eq!(users, 0, "nothing is created");
 
     // Expired after 7 days.
-    owner
-        .call("/api/app/team/invite", &[("role", "owner")])
-        .await;
-    let token = shown_link(
-        &owner.get("/app/team").await.body,
-        "http://localhost:3000/sign-up?invite=",
-    )
-    .rsplit('=')
-    .next()
-    .unwrap()
-    .to_owned();
+    let token = invitation_token(&mut owner, "owner").await;
     clock.advance(Duration::days(7) + Duration::seconds(1));
     let mut signed_in = signed_up(&app, "sam@example.com").await;
     let gone = signed_in
@@ -137,17 +140,7 @@ async fn an_invitation_link_joins_once_with_its_role(pool: PgPool) {
 async fn signed_in_users_accept_at_the_accept_page(pool: PgPool) {
     let app = app(pool.clone());
     let (mut owner, business) = owner(&app, &pool, "owner@example.com").await;
-    owner
-        .call("/api/app/team/invite", &[("role", "owner")])
-        .await;
-    let token = shown_link(
-        &owner.get("/app/team").await.body,
-        "http://localhost:3000/sign-up?invite=",
-    )
-    .rsplit('=')
-    .next()
-    .unwrap()
-    .to_owned();
+    let token = invitation_token(&mut owner, "owner").await;
 
     let (mut elsewhere, _) = crate::support::owner(&app, &pool, "other@example.com").await;
     let conflict = elsewhere
@@ -444,17 +437,7 @@ async fn an_owners_reset_link_dies_with_the_membership_it_was_issued_for(pool: P
 async fn an_owner_revokes_a_pending_invitation_and_its_link_stops_working(pool: PgPool) {
     let app = app(pool.clone());
     let (mut owner, business) = owner(&app, &pool, "owner@example.com").await;
-    owner
-        .call("/api/app/team/invite", &[("role", "agent")])
-        .await;
-    let token = shown_link(
-        &owner.get("/app/team").await.body,
-        "http://localhost:3000/sign-up?invite=",
-    )
-    .rsplit('=')
-    .next()
-    .unwrap()
-    .to_owned();
+    let token = invitation_token(&mut owner, "agent").await;
     let page = owner.get("/app/team").await.body;
     assert!(page.contains("/api/app/team/revoke-invitation"), "{page}");
     let invitation: Uuid = sqlx::query_scalar("SELECT id FROM invitations")
