@@ -93,7 +93,7 @@ pub async fn buy_number(
     #[server(default)] forwarding_phone: String,
     nonce: String,
 ) -> Result<(), AppError> {
-    crate::server::numbers::lifecycle::buy(country, area_code, label, forwarding_phone, nonce)
+    crate::server::numbers::purchase::buy(country, area_code, label, forwarding_phone, nonce)
         .await?;
     leptos_axum::redirect("/app/numbers?done=bought");
     Ok(())

@@ -3,6 +3,7 @@
 
 pub mod attach;
 pub mod lifecycle;
+pub mod purchase;
 pub mod settings;
 
 use chrono::{DateTime, Utc};
