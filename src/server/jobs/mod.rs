@@ -5,7 +5,9 @@ pub mod heartbeat;
 pub mod kind;
 mod listener;
 pub mod maintenance;
+mod options;
 pub mod queue;
+mod registry;
 pub mod worker;
 
 pub use kind::JobKind;

@@ -3,15 +3,11 @@
 
 use std::{
     collections::HashMap,
-    future::Future,
     panic::AssertUnwindSafe,
     sync::{Arc, Mutex},
-    time::Duration,
 };
 
-use chrono::{DateTime, Utc};
-use futures::{FutureExt as _, future::BoxFuture};
-use rand::Rng as _;
+use futures::FutureExt as _;
 use sqlx::PgPool;
 use tokio::task::JoinSet;
 use tracing::Instrument as _;
@@ -19,188 +15,15 @@ use uuid::Uuid;
 
 use super::{
     heartbeat::heartbeat_loop,
-    kind::{JobKind, Lane, with_jitter},
+    kind::{JobKind, Lane},
     listener::JobsReadyListener,
     queue::{self, ClaimedJob, DeadJob, Finish, Finished},
 };
+pub use super::{
+    options::{BULK_SLOTS_PER_BUSINESS, Backoff, WorkerOptions},
+    registry::{DeadJobHook, JobError, JobFuture, JobHandler, Registry},
+};
 use crate::server::{clock::SharedClock, observability::Metrics, shutdown::Shutdown};
-
-/// Why an attempt did not succeed.
-#[derive(Debug, thiserror::Error)]
-pub enum JobError {
-    /// Worth another attempt after the kind's backoff (network trouble, 5xx, a database blip).
-    #[error("{0}")]
-    Retryable(String),
-    /// Like `Retryable`, but not before `not_before` (a `Retry-After` answer).
-    #[error("{reason}")]
-    RetryNotBefore {
-        not_before: DateTime<Utc>,
-        reason: String,
-    },
-    /// Retrying cannot help (bad input, a rejected request): the job is dead at once.
-    #[error("{0}")]
-    Permanent(String),
-    /// Not a failure: run again at this instant without counting the attempt (pacing).
-    #[error("rescheduled to {0}")]
-    RescheduleAt(DateTime<Utc>),
-}
-
-impl From<sqlx::Error> for JobError {
-    fn from(err: sqlx::Error) -> Self {
-        JobError::Retryable(format!("database error: {err}"))
-    }
-}
-
-pub type JobFuture = BoxFuture<'static, Result<(), JobError>>;
-
-/// Runs one kind of job. Handlers re-read current rows and check claim markers, so running one
-/// twice is harmless.
-pub trait JobHandler: Send + Sync + 'static {
-    fn run(&self, job: ClaimedJob) -> JobFuture;
-}
-
-impl<F, Fut> JobHandler for F
-where
-    F: Fn(ClaimedJob) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Result<(), JobError>> + Send + 'static,
-{
-    fn run(&self, job: ClaimedJob) -> JobFuture {
-        Box::pin(self(job))
-    }
-}
-
-/// Told of every job that will not run again (its attempts are spent, it failed permanently,
-/// or its worker died during the final attempt), so the work it stood for is not silently lost.
-pub trait DeadJobHook: Send + Sync + 'static {
-    fn dead(&self, job: DeadJob) -> BoxFuture<'static, ()>;
-}
-
-impl<F, Fut> DeadJobHook for F
-where
-    F: Fn(DeadJob) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    fn dead(&self, job: DeadJob) -> BoxFuture<'static, ()> {
-        Box::pin(self(job))
-    }
-}
-
-/// The handlers this worker runs; it only claims jobs of registered kinds.
-#[derive(Clone, Default)]
-pub struct Registry {
-    handlers: HashMap<JobKind, Arc<dyn JobHandler>>,
-    dead_hook: Option<Arc<dyn DeadJobHook>>,
-    metrics: Option<Arc<Metrics>>,
-}
-
-impl Registry {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    pub fn register(mut self, kind: JobKind, handler: impl JobHandler) -> Self {
-        self.handlers.insert(kind, Arc::new(handler));
-        self
-    }
-
-    /// Counts every finished attempt in `job_runs_total{kind, result}`.
-    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Self {
-        self.metrics = Some(metrics);
-        self
-    }
-
-    pub fn on_dead(mut self, hook: impl DeadJobHook) -> Self {
-        self.dead_hook = Some(Arc::new(hook));
-        self
-    }
-
-    pub fn kinds(&self) -> Vec<JobKind> {
-        let mut kinds: Vec<_> = self.handlers.keys().copied().collect();
-        kinds.sort();
-        kinds
-    }
-}
-
-/// Delays between attempts. Production always uses `Standard`; tests substitute `Fixed` so
-/// retry scenarios run in seconds (quality.md §2.1).
-#[derive(Clone, Copy, Debug)]
-pub enum Backoff {
-    Standard,
-    Fixed(Duration),
-}
-
-impl Backoff {
-    fn delay(self, kind: JobKind, failed_attempt: i32) -> chrono::Duration {
-        let delay = match self {
-            Backoff::Standard => with_jitter(
-                kind.base_delay(failed_attempt.max(1) as u32),
-                rand::rng().random::<f64>(),
-            ),
-            Backoff::Fixed(delay) => delay,
-        };
-        chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX)
-    }
-}
-
-/// How many running jobs a business may have in the bulk lane at once (webhook deliveries,
-/// Airtable pushes): one business's 40 hanging pings or 250 000-row resync takes at most these
-/// slots, and the others go to everyone else.
-pub const BULK_SLOTS_PER_BUSINESS: usize = 2;
-
-#[derive(Clone, Debug)]
-pub struct WorkerOptions {
-    /// `locked_by` on claimed rows: unique per process.
-    pub worker_id: String,
-    /// Jobs running at once in the urgent lane (texts, call endings, Stripe events, nudges).
-    /// Sends wait on Twilio, not on the CPU, so this is much larger than the core count.
-    pub urgent_concurrency: usize,
-    /// Jobs running at once in the bulk lane (deliveries, pushes, reconcile, housekeeping).
-    pub bulk_concurrency: usize,
-    /// The bulk lane's share per business (`None`: uncapped).
-    pub bulk_per_business: Option<usize>,
-    /// Fallback wake-up when no notification arrives (also picks up delayed jobs).
-    pub poll_interval: Duration,
-    pub lease_renewal: Duration,
-    pub heartbeat_interval: Duration,
-    pub backoff: Backoff,
-    /// How long shutdown waits for running jobs before giving their leases back.
-    pub drain_deadline: Duration,
-    /// One limit for every attempt instead of each kind's `max_run_time` (tests only, so a
-    /// hanging handler is abandoned in milliseconds).
-    pub run_time_limit: Option<Duration>,
-}
-
-impl WorkerOptions {
-    /// `concurrency` jobs at once in each lane.
-    pub fn new(worker_id: impl Into<String>, concurrency: usize) -> Self {
-        Self {
-            worker_id: worker_id.into(),
-            urgent_concurrency: concurrency.max(1),
-            bulk_concurrency: concurrency.max(1),
-            bulk_per_business: Some(BULK_SLOTS_PER_BUSINESS),
-            poll_interval: Duration::from_secs(5),
-            lease_renewal: Duration::from_secs(20),
-            heartbeat_interval: Duration::from_secs(30),
-            backoff: Backoff::Standard,
-            drain_deadline: Duration::from_secs(25),
-            run_time_limit: None,
-        }
-    }
-
-    fn capacity(&self, lane: Lane) -> usize {
-        match lane {
-            Lane::Urgent => self.urgent_concurrency,
-            Lane::Bulk => self.bulk_concurrency,
-        }
-    }
-
-    fn per_business(&self, lane: Lane) -> Option<usize> {
-        match lane {
-            Lane::Urgent => None,
-            Lane::Bulk => self.bulk_per_business,
-        }
-    }
-}
 
 #[derive(Clone)]
 pub struct Worker {

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
-use sqlx::{Connection as _, PgConnection, PgPool};
+use sqlx::{Connection as _, PgConnection};
 use uuid::Uuid;
 
 use super::delivery::{self, SentText};
@@ -39,32 +39,33 @@ pub async fn run(state: &AppState, job: &ClaimedJob) -> Result<(), JobError> {
     let Some(message_id) = message_id(&job.payload) else {
         return Err(JobError::Permanent("payload has no message_id".into()));
     };
-    // An attempt whose answer was lost is looked up at Twilio before anything else, outside any
-    // transaction: a slow Twilio must not hold a pooled connection and the row's lock.
-    let Some(seen) = read(&state.pool, message_id).await? else {
-        return Ok(());
-    };
-    let listed = if seen.text.status == "submitting" {
-        reconcile(state, &seen).await?
-    } else {
-        Vec::new()
-    };
-    let now = state.clock.now();
     let mut tx = state.pool.begin().await?;
-    let Some(outgoing) = lock(&mut tx, message_id).await? else {
+    let Some(mut outgoing) = lock(&mut tx, message_id).await? else {
         return Ok(());
     };
+    if outgoing.text.status == "submitting" {
+        // An attempt whose answer was lost: Twilio's list is asked with the row unlocked and no
+        // transaction open (a slow Twilio must not hold a pooled connection), then the row is
+        // locked again and adopts a listed message only if nothing changed meanwhile.
+        tx.rollback().await?;
+        let listed = reconcile(state, &outgoing).await?;
+        tx = state.pool.begin().await?;
+        let Some(current) = lock(&mut tx, message_id).await? else {
+            return Ok(());
+        };
+        let unchanged = current.text.status == "submitting"
+            && current.attempt_started_at == outgoing.attempt_started_at;
+        outgoing = current;
+        if unchanged && adopt_unclaimed(&mut tx, &outgoing, &listed, state.clock.now()).await? {
+            tx.commit().await?;
+            count_outbound(state, &outgoing, "accepted");
+            return Ok(());
+        }
+    }
     if !matches!(outgoing.text.status.as_str(), "pending" | "submitting") {
         return Ok(());
     }
-    if outgoing.text.status == "submitting"
-        && outgoing.attempt_started_at == seen.attempt_started_at
-        && adopt_unclaimed(&mut tx, &outgoing, &listed, now).await?
-    {
-        tx.commit().await?;
-        count_outbound(state, &outgoing, "accepted");
-        return Ok(());
-    }
+    let now = state.clock.now();
     if let Some(reason) = gate(&mut tx, &outgoing).await? {
         sqlx::query(
             "UPDATE messages SET status = $2, suppression_reason = $3, status_updated_at = $4,
@@ -154,13 +155,6 @@ async fn lock(conn: &mut PgConnection, id: Uuid) -> Result<Option<Outgoing>, sql
     sqlx::query_as(&format!("{SELECT_OUTGOING} FOR UPDATE"))
         .bind(id)
         .fetch_optional(conn)
-        .await
-}
-
-async fn read(pool: &PgPool, id: Uuid) -> Result<Option<Outgoing>, sqlx::Error> {
-    sqlx::query_as(SELECT_OUTGOING)
-        .bind(id)
-        .fetch_optional(pool)
         .await
 }
 
