@@ -163,12 +163,12 @@ fn confirmation_page(business: &str, role: &str, token: &str) -> Response {
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>Join {business}</title><link rel=\"stylesheet\" href=\"/pkg/callbackcloser.css\"></head>\
-         <body class=\"error-page\"><main><h1>Join {business}</h1>\
-         <p>You were invited to join {business} as {role}.</p>\
-         <form method=\"post\" action=\"/app/team/accept\">\
+         <body class=\"error-page\"><main><h1 class=\"text-2xl font-bold\">Join {business}</h1>\
+         <p class=\"mt-2\">You were invited to join {business} as {role}.</p>\
+         <form method=\"post\" action=\"/app/team/accept\" class=\"mt-4\">\
          <input type=\"hidden\" name=\"invite\" value=\"{token}\">\
-         <button type=\"submit\">Join {business}</button></form>\
-         <p><a href=\"/app\">Not now</a></p></main></body></html>",
+         <button type=\"submit\" class=\"min-h-11 rounded-lg bg-teal-700 px-4 font-semibold text-white\">Join {business}</button></form>\
+         <p class=\"mt-4\"><a class=\"underline\" href=\"/app\">Not now</a></p></main></body></html>",
         business = escape(business),
         token = escape(token),
     );
