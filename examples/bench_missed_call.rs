@@ -6,6 +6,7 @@
 //! Prints Markdown rows.
 //!
 //! Usage: bench_missed_call <base url> <auth token> <numbers file> <database url> <rate/s> <calls>
+//!        [first caller number, default 7000000: runs in one session use distinct callers]
 
 #[path = "common/percentiles.rs"]
 mod percentiles;
@@ -26,11 +27,25 @@ const ACCOUNT: &str = "AC00000000000000000000000000000000";
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let [_, base, token, numbers, database_url, rate, calls] = args.as_slice() else {
-        eprintln!(
-            "usage: bench_missed_call <base url> <auth token> <numbers file> <database url> <rate/s> <calls>"
-        );
-        std::process::exit(2);
+    let (base, token, numbers, database_url, rate, calls, first_caller) = match args.as_slice() {
+        [_, base, token, numbers, database_url, rate, calls] => {
+            (base, token, numbers, database_url, rate, calls, 7_000_000)
+        }
+        [_, base, token, numbers, database_url, rate, calls, first] => (
+            base,
+            token,
+            numbers,
+            database_url,
+            rate,
+            calls,
+            first.parse().expect("first caller number"),
+        ),
+        _ => {
+            eprintln!(
+                "usage: bench_missed_call <base url> <auth token> <numbers file> <database url> <rate/s> <calls> [first caller]"
+            );
+            std::process::exit(2);
+        }
     };
     let numbers: Vec<String> = std::fs::read_to_string(numbers)
         .expect("numbers file")
@@ -51,8 +66,8 @@ async fn main() {
         let (poster, base) = (poster.clone(), base.clone());
         let to = numbers[i as usize % numbers.len()].clone();
         tasks.push(tokio::spawn(async move {
-            let caller = format!("+1512{:07}", 7_000_000 + i);
-            let call_sid = format!("CAmissed{i:024}");
+            let caller = format!("+1512{:07}", first_caller + i);
+            let call_sid = format!("CAmissed{:024}", first_caller + i);
             let urls = WebhookUrls::new(&base, None);
             let call = ReplayedCall {
                 account_sid: ACCOUNT,

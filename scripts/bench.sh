@@ -9,7 +9,11 @@
 #  3. pgbench: the same writes per text (tools/bench/sms_step.sql) with as many clients for as
 #     long: the database's own ceiling, and the app's share of it;
 #  4. list: the lead list page of one business with 100 000 leads and 300 000 messages, as its
-#     signed-in owner: each view of web.md §6.2, LIST_REQUESTS (default 200) times one by one.
+#     signed-in owner: each view of web.md §6.2, LIST_REQUESTS (default 200) times one by one;
+#  5. missed call → intro, MISSED_CALLS (default 300) at MISSED_RATE/s (default 5), first on a
+#     quiet server, then beside a noisy neighbour: business A with 40 webhook pings to an
+#     endpoint that never answers and a NOISY_LEADS-lead (default 20 000) Airtable resync
+#     against a stalled Airtable; the job lanes' backlog is sampled every 0.5 s meanwhile.
 # The worker runs and sends every text to the stateful Twilio fake (examples/fake_twilio.rs),
 # as in production. Prints Markdown to target-bench.md; the figures are kept in
 # docs/performance.md.
@@ -24,6 +28,7 @@ SMS_WARMUP="${SMS_WARMUP:-5}"
 LIST_REQUESTS="${LIST_REQUESTS:-200}"
 MISSED_RATE="${MISSED_RATE:-5}"
 MISSED_CALLS="${MISSED_CALLS:-300}"
+NOISY_LEADS="${NOISY_LEADS:-20000}"
 REPORT="$ROOT/docs/benchmarks.md"
 
 ensure_rust_tools
@@ -32,13 +37,15 @@ ensure_postgres_binaries
 
 say "Release build of the site (for the first-load size), the server and the load generator"
 cargo leptos build --release
-cargo build --release --features ssr --bin callbackcloser --example bench_voice --example bench_sms --example bench_list --example bench_missed_call --example fake_twilio
+cargo build --release --features ssr --bin callbackcloser --example bench_voice --example bench_sms --example bench_list --example bench_missed_call --example bench_noisy --example fake_twilio
 
 WORK="$(mktemp -d /tmp/callbackcloser-bench-XXXXXX)"
 chmod 755 "$WORK"
 cleanup() {
     [ -n "${SERVER_PID:-}" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
     [ -n "${FAKE_PID:-}" ] && kill "$FAKE_PID" 2>/dev/null
+    [ -n "${STALL_PID:-}" ] && kill "$STALL_PID" 2>/dev/null
+    [ -n "${SAMPLER_PID:-}" ] && kill "$SAMPLER_PID" 2>/dev/null
     stop_cluster "$WORK/pg"
     rm -rf "$WORK"
 }
@@ -88,6 +95,10 @@ account="AC00000000000000000000000000000000"
 fake_port="$(free_port)"
 "$CARGO_TARGET_DIR/release/examples/fake_twilio" "$fake_port" "$account" "$token" >"$WORK/fake.log" 2>&1 &
 FAKE_PID=$!
+# The noisy neighbour's peers: accepts, never answers (Airtable's metadata call excepted).
+stall_port="$(free_port)"
+"$CARGO_TARGET_DIR/release/examples/bench_noisy" stall "$stall_port" >"$WORK/stall.log" 2>&1 &
+STALL_PID=$!
 say "Server (release) on $base"
 APP_ENV=development LEPTOS_SITE_ADDR="127.0.0.1:$port" PUBLIC_BASE_URL="$base" \
     SESSION_SECRET="$(head -c 48 /dev/urandom | base64 | tr -d '\n')" \
@@ -95,6 +106,7 @@ APP_ENV=development LEPTOS_SITE_ADDR="127.0.0.1:$port" PUBLIC_BASE_URL="$base" \
     TWILIO_ACCOUNT_SID="$account" TWILIO_AUTH_TOKEN="$token" \
     TWILIO_API_BASE="http://127.0.0.1:$fake_port" TWILIO_MESSAGING_API_BASE="http://127.0.0.1:$fake_port" \
     TWILIO_VALIDATE_SIGNATURE=true RATE_LIMIT_TWILIO_AUTH_MAX=10000 RUST_LOG=warn \
+    AIRTABLE_API_BASE="http://127.0.0.1:$stall_port" \
     SUPPORT_EMAIL=bench@callbackcloser.test LEPTOS_OUTPUT_NAME=callbackcloser \
     LEPTOS_SITE_ROOT="$CARGO_TARGET_DIR/site" \
     "$CARGO_TARGET_DIR/release/callbackcloser" serve >"$WORK/server.log" 2>&1 &
@@ -190,11 +202,74 @@ missed_report="$WORK/missed.md"
 } >"$missed_report"
 tee -a "$REPORT" <"$missed_report"
 
+say "Noisy neighbour: business A's hanging webhooks and stalled Airtable resync, then $MISSED_CALLS missed calls to the other businesses"
+noisy_email="bench-noisy@callbackcloser.test"
+"$CARGO_TARGET_DIR/release/examples/bench_list" setup "$base" "$noisy_email"
+noisy_business="$(psql_url "$DATABASE_URL" "SELECT m.business_id FROM memberships m JOIN users u ON u.id = m.user_id
+    WHERE u.email = '$noisy_email'" | tr -d ' ')"
+psql_url "$DATABASE_URL" "
+UPDATE businesses SET subscription_status = 'ACTIVE', stripe_price_id = 'price_bench' WHERE id = '$noisy_business';
+INSERT INTO phone_numbers (business_id, e164, twilio_sid, forwarding_number, label)
+    VALUES ('$noisy_business', '+17374000001', 'PN' || md5('noisy'), '+15125550142', 'Noisy line');
+INSERT INTO leads (business_id, phone_number_id, sending_number_id, caller_e164, source, conversation_state,
+                   last_activity_at, created_at)
+    SELECT '$noisy_business', n.id, n.id, '+1512' || lpad((6000000 + g)::text, 7, '0'), 'call', 'COMPLETED',
+           now() - (g || ' minutes')::interval, now() - (g || ' minutes')::interval
+    FROM phone_numbers n, generate_series(1, $NOISY_LEADS) g WHERE n.e164 = '+17374000001';" >/dev/null
+# A connects Airtable (at the stall), adds 5 endpoints there and clicks "Send test event" 5
+# times on each (25 pings, the most the limit allows); 3 of A's own missed calls add 15
+# lead.created deliveries: 40 pings that hang. Then "Resync all" of NOISY_LEADS leads.
+"$CARGO_TARGET_DIR/release/examples/bench_noisy" setup "$base" "$noisy_email" "http://127.0.0.1:$stall_port" "$DATABASE_URL"
+echo "+17374000001" >"$WORK/noisy_numbers.txt"
+"$CARGO_TARGET_DIR/release/examples/bench_missed_call" "$base" "$token" "$WORK/noisy_numbers.txt" "$DATABASE_URL" 5 3 9000000 >/dev/null
+"$CARGO_TARGET_DIR/release/examples/bench_noisy" resync "$base" "$noisy_email"
+noise="$(psql_url "$DATABASE_URL" "SELECT count(*) FILTER (WHERE kind = 'webhook_deliver') || ' webhook deliveries, '
+    || count(*) FILTER (WHERE kind = 'airtable_push') || ' Airtable pushes'
+    FROM jobs WHERE business_id = '$noisy_business' AND status IN ('queued', 'running')")"
+urgent_kinds="'send_sms', 'finalize_call', 'stall_nudge', 'process_stripe_event'"
+( while :; do
+    psql_url "$DATABASE_URL" "SELECT
+        count(*) FILTER (WHERE kind IN ($urgent_kinds) AND status = 'queued' AND next_run_at <= now()) || ' ' ||
+        count(*) FILTER (WHERE kind IN ($urgent_kinds) AND status = 'running') || ' ' ||
+        count(*) FILTER (WHERE kind NOT IN ($urgent_kinds) AND status = 'queued' AND next_run_at <= now()) || ' ' ||
+        count(*) FILTER (WHERE kind NOT IN ($urgent_kinds) AND status = 'running')
+        FROM jobs WHERE status IN ('queued', 'running')" >>"$WORK/lanes.txt" 2>/dev/null
+    sleep 0.5
+  done ) &
+SAMPLER_PID=$!
+noisy_report="$WORK/noisy.md"
+{
+    echo
+    echo "## Missed call → intro beside a noisy neighbour"
+    echo
+    echo "The same $MISSED_CALLS missed calls at $MISSED_RATE/s (new callers), while business A has $noise queued or running against peers that accept and never answer (40 webhook pings: 5 endpoints × 5 test events + 3 leads × 5 endpoints; \"Resync all\" of $NOISY_LEADS leads against a stalled Airtable). Lanes sampled every 0.5 s: *due* counts queued jobs whose time has come."
+    echo
+    "$CARGO_TARGET_DIR/release/examples/bench_missed_call" "$base" "$token" "$WORK/numbers.txt" "$DATABASE_URL" "$MISSED_RATE" "$MISSED_CALLS" 8000000
+    kill "$SAMPLER_PID" 2>/dev/null; wait "$SAMPLER_PID" 2>/dev/null; SAMPLER_PID=""
+    awk '{ n++; if ($1 > ud) ud = $1; if ($2 > ur) ur = $2; if ($3 > bd) bd = $3; if ($4 > br) br = $4; last = $1 }
+        END { printf "| urgent lane, due jobs waiting | max %d over %d samples (last %d) |\n", ud, n, last;
+              printf "| urgent lane, running | max %d |\n", ur;
+              printf "| bulk lane, due jobs waiting | max %d |\n", bd;
+              printf "| bulk lane, running | max %d (WORKER_CONCURRENCY 4; at most 2 per business) |\n", br }' "$WORK/lanes.txt"
+} >"$noisy_report"
+tee -a "$REPORT" <"$noisy_report"
+# The neighbour leaves: its queued work is canceled and its peer closes every held connection.
+psql_url "$DATABASE_URL" "UPDATE jobs SET status = 'canceled' WHERE business_id = '$noisy_business' AND status = 'queued'" >/dev/null
+kill "$STALL_PID" 2>/dev/null; STALL_PID=""
+
 if [ "${SKIP_SMS:-0}" != 1 ]; then
 say "SMS load: $SMS_CLIENTS senders for $SMS_SECONDS s after $SMS_WARMUP s warm-up"
 sms_report="$WORK/sms.md"
+sms_from="$(date +%s.%N)"
 "$CARGO_TARGET_DIR/release/examples/bench_sms" "$base" "$token" "$WORK/callers.txt" \
     "$SMS_CLIENTS" "$SMS_SECONDS" "$SMS_WARMUP" >"$sms_report"
+sms_to="$(date +%s.%N)"
+# Over the same window: texts the SMS webhook accepted and replies the worker handed to Twilio.
+rates="$(psql_url "$DATABASE_URL" "SELECT
+    round(count(*) FILTER (WHERE direction = 'inbound' AND created_at BETWEEN to_timestamp($sms_from) AND to_timestamp($sms_to)) / ($sms_to - $sms_from)) || ' ' ||
+    round(count(*) FILTER (WHERE direction = 'outbound' AND submitted_at BETWEEN to_timestamp($sms_from) AND to_timestamp($sms_to)) / ($sms_to - $sms_from))
+    FROM messages")"
+accepted_per_s="${rates%% *}"; handed_per_s="${rates##* }"
 rss="$(awk '/VmRSS/ {print $2 " " $3}' "/proc/$SERVER_PID/status")"
 rss_load_kb="$(awk '/VmRSS/ {print $2}' "/proc/$SERVER_PID/status")"
 handed="$(psql_url "$DATABASE_URL" "SELECT count(*) FILTER (WHERE twilio_sid IS NOT NULL) || ' of ' || count(*)
@@ -222,7 +297,8 @@ db_latency="$(awk '/^latency average = / {print $4; exit}' "$WORK/pgbench.txt")"
     cat "$sms_report"
     echo "| pgbench, same writes per text | $db_tps tx/s ($SMS_CLIENTS clients, average $db_latency ms) |"
     echo "| app throughput ÷ database ceiling | $(awk -v a="$app_tps" -v d="$db_tps" 'BEGIN { printf "%.0f %%", 100 * a / d }') |"
-    echo "| outbound texts handed to the Twilio fake when the load stopped | $handed; $left still queued $drain_seconds s later (worker concurrency 4) |"
+    echo "| texts accepted by the SMS webhook vs replies handed to Twilio, per second over the run | $accepted_per_s/s accepted, $handed_per_s/s handed |"
+    echo "| outbound texts handed to the Twilio fake when the load stopped | $handed; $left still queued $drain_seconds s later (urgent lane, WORKER_URGENT_CONCURRENCY 32) |"
     echo "| server RSS under the SMS load | $rss |"
 } | tee -a "$REPORT"
 fi
@@ -241,6 +317,7 @@ sms_p99=""; [ -n "${sms_report:-}" ] && sms_p99="$(cell "$sms_report" " p99 " 3)
 sms_share="$(awk -v a="${app_tps:-}" -v d="${db_tps:-0}" 'BEGIN { if (a != "" && d > 0) printf "%.0f", 100 * a / d }')"
 list_p95="$(cell "$WORK/list.md" "**all views**" 4)"
 missed_p99="$(cell "$missed_report" " p99 " 3)"
+noisy_p99="$(cell "$noisy_report" " p99 " 3)"
 first_load="$(cell "$WORK/list.md" "**wasm + js + css**" 4)"
 rss_idle_mb="$((rss_idle_kb / 1024))"
 rss_load_mb=""; [ -n "${rss_load_kb:-}" ] && rss_load_mb="$((rss_load_kb / 1024))"
@@ -258,5 +335,6 @@ rss_load_mb=""; [ -n "${rss_load_kb:-}" ] && rss_load_mb="$((rss_load_kb / 1024)
     echo "| Server RSS, idle | $rss_idle_mb MB | ≤ 60 MB | ≤ 30 MB | $(verdict "$rss_idle_mb" 60.01 30.01 lt) |"
     echo "| Server RSS, under the SMS load | ${rss_load_mb:-–} MB | ≤ 250 MB | ≤ 120 MB | $(verdict "$rss_load_mb" 250.01 120.01 lt) |"
     echo "| Missed call → intro handed to Twilio, p99 | ${missed_p99:-–} ms | < 1 s | < 250 ms | $(verdict "$missed_p99" 1000 250 lt) |"
+    echo "| … beside the noisy neighbour, p99 | ${noisy_p99:-–} ms | < 1 s | < 250 ms | $(verdict "$noisy_p99" 1000 250 lt) |"
 } | tee -a "$REPORT"
 say "Report written to docs/benchmarks.md"

@@ -37,6 +37,7 @@ async fn main() -> ExitCode {
         Command::ResyncNumbers(args) => commands::resync_numbers(args).await,
         Command::SeedDemo => commands::seed_demo_command().await,
         Command::ReconcileTwilio(args) => commands::reconcile_twilio(args).await,
+        Command::DeleteUser(args) => commands::delete_user(args).await,
     }
 }
 

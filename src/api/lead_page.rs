@@ -62,6 +62,19 @@ pub struct MessageRow {
     pub media_count: i32,
 }
 
+/// Texts shown per page of the transcript: the latest, then "Older" pages before them.
+pub const TRANSCRIPT_PAGE: usize = 50;
+
+/// One page of the transcript, oldest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TranscriptPage {
+    pub messages: Vec<MessageRow>,
+    /// The cursor of the page before this one (the first shown text's id), when there is one.
+    pub older_before: Option<Uuid>,
+    /// Whether this is an older page (so the page offers a way back to the latest texts).
+    pub is_older_page: bool,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActivityRow {
     pub at: DateTime<Utc>,
@@ -73,7 +86,7 @@ pub struct ActivityRow {
 pub struct LeadPage {
     pub lead: LeadDetail,
     pub calls: Vec<CallRow>,
-    pub messages: Vec<MessageRow>,
+    pub transcript: TranscriptPage,
     pub activity: Vec<ActivityRow>,
     /// Why the reply box is disabled, if it is.
     pub reply_blocked: Option<String>,
@@ -81,12 +94,15 @@ pub struct LeadPage {
     pub nonce: String,
 }
 
+/// `before`: the transcript page before this text (from "Older"); the latest page without it.
 #[server(prefix = "/api/app", endpoint = "lead-page")]
-pub async fn get_lead_page(id: String) -> Result<LeadPage, AppError> {
+pub async fn get_lead_page(id: String, before: Option<String>) -> Result<LeadPage, AppError> {
     use crate::server::auth::viewer::{require_member, state};
     let member = require_member().await?;
+    // A cursor that is not an id is an old or edited link: show the latest texts.
+    let before = before.and_then(|raw| Uuid::parse_str(raw.trim()).ok());
     let found = match Uuid::parse_str(id.trim()) {
-        Ok(lead_id) => crate::server::leads::detail::load(&state(), &member, lead_id).await,
+        Ok(lead_id) => crate::server::leads::detail::load(&state(), &member, lead_id, before).await,
         Err(_) => Err(AppError::not_found("Lead not found")),
     };
     // The page itself answers 404 for a lead of another business (or no lead at all).

@@ -37,7 +37,9 @@ pub async fn create_business(
     if user.membership().is_some() {
         return Err(AppError::conflict(ALREADY_IN_A_BUSINESS));
     }
-    let profile = validation::profile(&form).map_err(crate::api::error::FieldErrors::into_error)?;
+    let served = &state().config.served_countries;
+    let profile =
+        validation::profile(&form, served).map_err(crate::api::error::FieldErrors::into_error)?;
     let audit = audit_entry(Actor::User(user.id), "business.created");
     businesses::create(&state().pool, user.id, &profile, audit).await?;
     let target = crate::domain::next_url::safe_next(next.as_deref()).unwrap_or("/app/leads");

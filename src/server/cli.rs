@@ -36,6 +36,14 @@ pub enum Command {
     SeedDemo,
     /// Replay what Twilio logged in a window the app may have missed (e.g. after an outage).
     ReconcileTwilio(ReconcileTwilioArgs),
+    /// Delete a user (refused while they are a business's last owner).
+    DeleteUser(DeleteUserArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DeleteUserArgs {
+    #[arg(long)]
+    pub email: String,
 }
 
 #[derive(Debug, Args)]

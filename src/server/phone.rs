@@ -99,17 +99,60 @@ pub fn is_north_american(e164: &str) -> bool {
     e164.starts_with("+1")
 }
 
-/// Whether calls may be forwarded and alerts texted to this number: the United States and
-/// Canada, where the platform serves businesses. Other `+1` regions (the Caribbean's, billed as
-/// international) and every other country are refused, so a tracking number cannot be used to
-/// forward calls abroad at the operator's cost.
-pub fn is_served_country(e164: &str) -> bool {
-    phonenumber::parse(None, e164).is_ok_and(|number| {
-        matches!(
-            number.country().id(),
-            Some(country::Id::US | country::Id::CA)
-        )
-    })
+/// The countries calls may be forwarded and alerts texted to (`SERVED_COUNTRIES`, ISO 3166
+/// codes; the United States and Canada by default, where the platform serves businesses).
+/// Other `+1` regions (the Caribbean's, billed as international) and every other country are
+/// refused, so a tracking number cannot be used to forward calls abroad at the operator's cost.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServedCountries(Vec<country::Id>);
+
+impl Default for ServedCountries {
+    fn default() -> Self {
+        Self(vec![country::Id::US, country::Id::CA])
+    }
+}
+
+impl ServedCountries {
+    /// A comma-separated list of ISO codes, e.g. `US,CA,PR`.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let mut ids = Vec::new();
+        for code in raw.split(',').map(str::trim).filter(|c| !c.is_empty()) {
+            let id = code
+                .to_ascii_uppercase()
+                .parse::<country::Id>()
+                .map_err(|_| format!("{code:?} is not an ISO 3166 country code"))?;
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        if ids.is_empty() {
+            return Err("name at least one country, e.g. US,CA".into());
+        }
+        Ok(Self(ids))
+    }
+
+    pub fn contains(&self, e164: &str) -> bool {
+        phonenumber::parse(None, e164)
+            .is_ok_and(|number| number.country().id().is_some_and(|id| self.0.contains(&id)))
+    }
+
+    /// What an owner reads when a phone is outside the list.
+    pub fn refusal(&self) -> &'static str {
+        if *self == Self::default() {
+            "Use a US or Canadian phone number: calls and alerts can only go there."
+        } else {
+            "Use a phone number in a country this service covers: calls and alerts can only go there."
+        }
+    }
+
+    /// The ISO codes, comma-separated (for the configuration summary).
+    pub fn codes(&self) -> String {
+        self.0
+            .iter()
+            .map(|id| -> &str { id.as_ref() })
+            .collect::<Vec<_>>()
+            .join(",")
+    }
 }
 
 #[cfg(test)]
@@ -198,5 +241,25 @@ mod tests {
         assert!(!has_e164_shape("+0125550100"));
         assert!(is_north_american("+15125550100"));
         assert!(!is_north_american("+442079460958"));
+    }
+
+    #[test]
+    fn served_countries_are_the_us_and_canada_by_default() {
+        let served = ServedCountries::default();
+        assert!(served.contains("+15125550100"));
+        assert!(served.contains("+16045550100"), "Vancouver");
+        assert!(!served.contains("+18769271234"), "Jamaica shares +1");
+        assert!(!served.contains("+442079460958"));
+    }
+
+    #[test]
+    fn served_countries_parse_iso_codes() {
+        let served = ServedCountries::parse(" us, pr ,US").unwrap();
+        assert_eq!(served.codes(), "US,PR");
+        assert!(served.contains("+17875550100"), "Puerto Rico");
+        assert!(!served.contains("+16045550100"), "Canada is not listed");
+        assert!(ServedCountries::parse("US,XX").is_err());
+        assert!(ServedCountries::parse(" , ").is_err());
+        assert_ne!(served.refusal(), ServedCountries::default().refusal());
     }
 }

@@ -461,3 +461,78 @@ async fn check_env_test_alert_reaches_the_alert_webhook_or_fails() {
     assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
     assert!(stdout(&output).contains("FAIL: test alert not delivered"));
 }
+
+/// `delete-user` (operations.md §2), run as the real binary: a business's last owner is refused;
+/// an agent is deleted with memberships and sessions (their cookie stops working) while the
+/// audit keeps the id; then the owner can go once the business is deleted.
+#[sqlx::test]
+async fn delete_user_removes_an_agent_and_never_a_business_last_owner(pool: PgPool) {
+    let app = crate::support::app(pool.clone());
+    let (_, business) = crate::support::owner(&app, &pool, "owner@example.com").await;
+    let mut agent = crate::support::agent(&app, &pool, business, "agent@example.com").await;
+    assert_eq!(agent.get("/app/leads").await.status, 200);
+    let env = [("DATABASE_URL", url_of(&pool))];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+
+    let refused = run(&["delete-user", "--email", "Owner@Example.com"], &env);
+    assert_eq!(refused.status.code(), Some(1), "{}", stdout(&refused));
+    assert!(
+        stderr(&refused).contains("last owner"),
+        "{}",
+        stderr(&refused)
+    );
+
+    let agent_id: uuid::Uuid =
+        sqlx::query_scalar("SELECT id FROM users WHERE email = 'agent@example.com'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    let sessions_of_agent = || {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM sessions WHERE position(convert_to($1, 'UTF8') IN data) > 0",
+        )
+        .bind(agent_id.to_string())
+        .fetch_one(&pool)
+    };
+    assert_eq!(
+        sessions_of_agent().await.unwrap(),
+        1,
+        "the agent is signed in"
+    );
+    let deleted = run(&["delete-user", "--email", "agent@example.com"], &env);
+    assert_eq!(deleted.status.code(), Some(0), "{}", stderr(&deleted));
+    let left: (i64, i64) =
+        sqlx::query_as("SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM memberships)")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(left, (1, 1), "the owner and their membership stay");
+    let audit: (String, Option<uuid::Uuid>, String) = sqlx::query_as(
+        "SELECT actor_type, business_id, target_id FROM audit_log WHERE action = 'user.deleted'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        audit,
+        ("operator".into(), Some(business), agent_id.to_string())
+    );
+    assert_eq!(sessions_of_agent().await.unwrap(), 0);
+    let after = agent.get("/app/leads").await;
+    assert_eq!(after.status, 303, "the deleted agent is signed out");
+
+    assert_eq!(
+        run(&["delete-user", "--email", "agent@example.com"], &env)
+            .status
+            .code(),
+        Some(1),
+        "no such user any more"
+    );
+    sqlx::query("UPDATE businesses SET deleted_at = now() WHERE id = $1")
+        .bind(business)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let owner_gone = run(&["delete-user", "--email", "owner@example.com"], &env);
+    assert_eq!(owner_gone.status.code(), Some(0), "{}", stderr(&owner_gone));
+}

@@ -32,10 +32,11 @@ async fn snapshot(pool: &PgPool) -> String {
 async fn other_tenants_ids_are_not_found_on_every_id_route(pool: PgPool) {
     let env = with_twilio(pool.clone(), &[]).await;
     let (mut owner_a, business_a) = crate::support::buyer(&env.app, &pool, "a@example.com").await;
+    let token = crate::support::buy_form_token(&mut owner_a).await;
     owner_a
         .call(
             "/api/app/numbers/buy",
-            &[("country", "US"), ("nonce", "n1")],
+            &[("country", "US"), ("nonce", &token)],
         )
         .await;
     agent(&env.app, &pool, business_a, "agent-a@example.com").await;

@@ -22,6 +22,7 @@ mod jobs_maintenance;
 mod jobs_queue;
 mod jobs_worker;
 mod lead_actions;
+mod lead_transcript;
 mod numbers;
 mod onboarding;
 mod outbound_webhook_support;

@@ -243,3 +243,36 @@ async fn calls_cannot_be_forwarded_abroad(pool: PgPool) {
         .unwrap();
     assert_eq!(businesses, 0);
 }
+
+/// `SERVED_COUNTRIES` decides where calls may be forwarded: an operator serving the UK lists it,
+/// and then a US phone is the one refused.
+#[sqlx::test]
+async fn the_served_countries_are_configurable(pool: PgPool) {
+    let config = crate::support::config_with(&[("SERVED_COUNTRIES", "GB")]);
+    let app = callbackcloser::server::router::router(crate::support::state_with(
+        pool.clone(),
+        config,
+        crate::support::test_clock(),
+    ));
+    let mut us = signed_up(&app, "us@example.com").await;
+    let refused = us.call("/api/app/onboarding", &onboarding_fields()).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(
+        refused.body.contains("a country this service covers"),
+        "{}",
+        refused.body
+    );
+    let mut uk = signed_up(&app, "uk@example.com").await;
+    let mut fields = onboarding_fields();
+    fields.retain(|(k, _)| !k.ends_with("_phone"));
+    fields.push(("forwarding_phone", "+44 20 7946 0958"));
+    fields.push(("notify_phone", "+44 20 7946 0959"));
+    let accepted = uk.call("/api/app/onboarding", &fields).await;
+    assert_eq!(accepted.status, 200, "{}", accepted.body);
+    let forwarding: Option<String> =
+        sqlx::query_scalar("SELECT default_forwarding_number FROM businesses")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(forwarding.as_deref(), Some("+442079460958"));
+}

@@ -151,10 +151,11 @@ async fn settings_are_revalidated_on_every_save(pool: PgPool) {
 async fn deleting_a_business(pool: PgPool) {
     let env = with_twilio(pool.clone(), &[]).await;
     let (mut owner, business) = crate::support::buyer(&env.app, &pool, "owner@example.com").await;
+    let token = crate::support::buy_form_token(&mut owner).await;
     owner
         .call(
             "/api/app/numbers/buy",
-            &[("country", "US"), ("label", "Main line"), ("nonce", "n1")],
+            &[("country", "US"), ("label", "Main line"), ("nonce", &token)],
         )
         .await;
     let mut agent = agent(&env.app, &pool, business, "agent@example.com").await;

@@ -397,6 +397,13 @@ async fn a_scripted_conversation_moves_every_series_it_touches(pool: PgPool) {
         "job_runs_total{kind=\"send_sms\",result=\"succeeded\"}",
         "twilio_webhooks_total{",
         "http_requests_total{",
+        "http_request_duration_seconds_count{",
+        "jobs_queued{kind=\"send_sms\"} 0\n",
+        "db_pool_connections{state=\"idle\"}",
+        "build_info{version=\"",
+        "\nprocess_resident_memory_bytes ",
+        "\nprocess_cpu_seconds_total ",
+        "\nprocess_open_fds ",
     ] {
         assert!(
             metrics.body.contains(series),

@@ -392,6 +392,16 @@ pub async fn buyer(app: &Router, pool: &PgPool, email: &str) -> (Visitor, Uuid) 
     (visitor, business_id)
 }
 
+/// The buy form's one-time token, as the numbers page renders it for this visitor.
+pub async fn buy_form_token(visitor: &mut Visitor) -> String {
+    let page = visitor.get("/app/numbers").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let marker = "name=\"nonce\" value=\"";
+    let start = page.body.find(marker).expect("the buy form's token") + marker.len();
+    let rest = &page.body[start..];
+    rest[..rest.find('"').unwrap()].to_owned()
+}
+
 /// A signed-in agent of `business_id` (invited directly in the database).
 pub async fn agent(app: &Router, pool: &PgPool, business_id: Uuid, email: &str) -> Visitor {
     let visitor = signed_up(app, email).await;

@@ -4,12 +4,12 @@
 
 use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::{
     api::{
         lead_actions::{MarkOptedOut, SendReply, SetAutomation, SetLeadStatus, StartFollowUp},
-        lead_page::{CallRow, LeadDetail, LeadPage, MessageRow, get_lead_page},
+        lead_page::{CallRow, LeadDetail, LeadPage, MessageRow, TranscriptPage, get_lead_page},
         leads::{state_label, status_label},
     },
     app::{
@@ -30,7 +30,11 @@ pub fn LeadPage() -> impl IntoView {
         .get_untracked()
         .get("id")
         .unwrap_or_default();
-    let page = Resource::new(move || id.clone(), get_lead_page);
+    let before = use_query_map().get_untracked().get("before");
+    let page = Resource::new(
+        move || (id.clone(), before.clone()),
+        |(id, before)| get_lead_page(id, before),
+    );
     view! {
         <Title text="Lead" />
         <AppLayout>
@@ -88,7 +92,7 @@ fn LeadBody(page: LeadPage) -> impl IntoView {
             <Fields lead=lead.clone() />
             <Automation lead=lead.clone() nonce=page.nonce.clone() />
             <Calls calls=page.calls.clone() />
-            <Transcript messages=page.messages.clone() />
+            <Transcript lead_id=lead.id.to_string() page=page.transcript.clone() />
             <Reply lead_id=lead.id.to_string() blocked=page.reply_blocked.clone() nonce=page.nonce.clone() />
             <Activity page />
         </div>
@@ -232,15 +236,36 @@ fn Calls(calls: Vec<CallRow>) -> impl IntoView {
     })
 }
 
+/// One page of texts: "Older" pages back through a long conversation, "Latest" returns.
 #[component]
-fn Transcript(messages: Vec<MessageRow>) -> impl IntoView {
+fn Transcript(lead_id: String, page: TranscriptPage) -> impl IntoView {
+    let TranscriptPage {
+        messages,
+        older_before,
+        is_older_page,
+    } = page;
+    let older = older_before.map(|before| {
+        let href = format!("/app/leads/{lead_id}?before={before}#transcript-heading");
+        view! { <a href=href rel="prev" class="inline-flex min-h-11 items-center text-teal-800 underline">"Older messages"</a> }
+    });
+    let latest = is_older_page.then(|| {
+        let href = format!("/app/leads/{lead_id}#transcript-heading");
+        view! { <a href=href class="inline-flex min-h-11 items-center text-teal-800 underline">"Latest messages"</a> }
+    });
+    let empty = if is_older_page {
+        "No older texts."
+    } else {
+        "No texts yet."
+    };
     view! {
         <section class="mt-4" aria-labelledby="transcript-heading">
             <h2 id="transcript-heading" class="font-semibold">"Conversation"</h2>
-            {messages.is_empty().then(|| view! { <p class="mt-2 text-slate-600">"No texts yet."</p> })}
+            {older}
+            {messages.is_empty().then(|| view! { <p class="mt-2 text-slate-600">{empty}</p> })}
             <ol class="mt-2 space-y-2" data-testid="transcript">
                 {messages.into_iter().map(|message| view! { <Bubble message /> }).collect_view()}
             </ol>
+            {latest}
         </section>
     }
 }

@@ -1,5 +1,6 @@
 //! Accounts: creating users, signing in and out, and the login rate limits (web.md §3).
 
+pub mod deletion;
 pub mod reset;
 pub mod tokens;
 

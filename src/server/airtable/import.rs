@@ -119,7 +119,7 @@ async fn apply(
             continue;
         };
         let (form, mut problems) = form_for(current, columns, &cell);
-        match settings::validate(&form, &current.e164) {
+        match settings::validate(&form, &current.e164, &state.config.served_countries) {
             Ok(new) if problems.is_empty() => {
                 let changed = changed_fields(current, &new);
                 writes.push((current.clone(), new));

@@ -21,6 +21,7 @@ use crate::{
     server::{
         audit::{Actor, Entry},
         auth::viewer::{audit_entry, require_owner, state},
+        phone::ServedCountries,
     },
 };
 
@@ -82,8 +83,8 @@ fn whole(
         .ok_or(message)
 }
 
-pub fn validate(form: &SettingsForm) -> Result<Settings, FieldErrors> {
-    let (profile, mut errors) = match validation::profile(&form.profile) {
+pub fn validate(form: &SettingsForm, served: &ServedCountries) -> Result<Settings, FieldErrors> {
+    let (profile, mut errors) = match validation::profile(&form.profile, served) {
         Ok(profile) => (Some(profile), FieldErrors::default()),
         Err(errors) => (None, errors),
     };
@@ -256,7 +257,7 @@ pub async fn page() -> Result<SettingsPage, AppError> {
 pub async fn save(form: SettingsForm) -> Result<(), AppError> {
     let owner = require_owner().await?;
     let state = state();
-    let new = validate(&form).map_err(FieldErrors::into_error)?;
+    let new = validate(&form, &state.config.served_countries).map_err(FieldErrors::into_error)?;
     let profile = &new.profile;
     reject_tracking_numbers(
         &state.pool,

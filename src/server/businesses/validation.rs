@@ -6,7 +6,7 @@ use std::str::FromStr as _;
 use crate::{
     api::error::FieldErrors,
     domain::gsm7::{is_gsm7, normalise_punctuation},
-    server::phone::{Normalized, Source, is_served_country, normalize},
+    server::phone::{Normalized, ServedCountries, Source, normalize},
 };
 
 pub const DEFAULT_TIMEZONE: &str = "America/New_York";
@@ -51,12 +51,10 @@ pub fn timezone(raw: &str) -> Result<String, &'static str> {
         .map_err(|_| "Choose a time zone from the list.")
 }
 
-/// A phone typed by an owner, required.
-pub fn owner_phone(raw: &str) -> Result<String, &'static str> {
+/// A phone typed by an owner, required, in a country the platform serves.
+pub fn owner_phone(raw: &str, served: &ServedCountries) -> Result<String, &'static str> {
     match normalize(raw, Source::Owner) {
-        Normalized::Valid(e164) if !is_served_country(&e164) => {
-            Err("Use a US or Canadian phone number: calls and alerts can only go there.")
-        }
+        Normalized::Valid(e164) if !served.contains(&e164) => Err(served.refusal()),
         Normalized::Valid(e164) => Ok(e164),
         Normalized::Empty => Err("Enter a phone number."),
         _ => Err("Enter a valid phone number, like (512) 555-0100."),
@@ -89,12 +87,15 @@ pub struct Profile {
 }
 
 /// Checks every field and reports every problem at once.
-pub fn profile(input: &ProfileInput) -> Result<Profile, FieldErrors> {
+pub fn profile(input: &ProfileInput, served: &ServedCountries) -> Result<Profile, FieldErrors> {
     let mut errors = FieldErrors::default();
     let name = errors.check("name", business_name(&input.name));
     let timezone = errors.check("timezone", timezone(&input.timezone));
-    let notify_phone = errors.check("notify_phone", owner_phone(&input.notify_phone));
-    let forwarding_phone = errors.check("forwarding_phone", owner_phone(&input.forwarding_phone));
+    let notify_phone = errors.check("notify_phone", owner_phone(&input.notify_phone, served));
+    let forwarding_phone = errors.check(
+        "forwarding_phone",
+        owner_phone(&input.forwarding_phone, served),
+    );
     let label_1 = errors.check("service_label_1", service_label(&input.service_label_1));
     let label_2 = errors.check("service_label_2", service_label(&input.service_label_2));
     let label_3 = errors.check("service_label_3", service_label(&input.service_label_3));
@@ -143,7 +144,7 @@ mod tests {
 
     #[test]
     fn a_valid_profile_is_normalised() {
-        let profile = profile(&valid_input()).unwrap();
+        let profile = profile(&valid_input(), &ServedCountries::default()).unwrap();
         assert_eq!(profile.notify_phone, "+15125550111");
         assert_eq!(profile.forwarding_phone, "+15125550142");
         assert_eq!(
@@ -166,7 +167,10 @@ mod tests {
             service_label_3: "Maintenance".into(),
             ring_timeout: "120".into(),
         };
-        let errors = profile(&input).unwrap_err().into_result(()).unwrap_err();
+        let errors = profile(&input, &ServedCountries::default())
+            .unwrap_err()
+            .into_result(())
+            .unwrap_err();
         for field in [
             "name",
             "timezone",
@@ -206,16 +210,29 @@ mod tests {
         assert!(ring_timeout("twenty", 20).is_err());
         assert_eq!(service_label("  ").unwrap(), None);
         assert!(service_label(&"x".repeat(41)).is_err());
+        let us_ca = ServedCountries::default();
         assert_eq!(
-            owner_phone("+44 20 7946 0958"),
+            owner_phone("+44 20 7946 0958", &us_ca),
             Err("Use a US or Canadian phone number: calls and alerts can only go there.")
         );
         assert_eq!(
-            owner_phone("+1 604 555 0100").as_deref(),
+            owner_phone("+1 604 555 0100", &us_ca).as_deref(),
             Ok("+16045550100")
         );
-        assert_eq!(owner_phone("(512) 555-0100").as_deref(), Ok("+15125550100"));
-        assert!(owner_phone("+1 876 927 1234").is_err(), "Jamaica shares +1");
-        assert!(owner_phone("+1 512 155 0100").is_err());
+        assert_eq!(
+            owner_phone("(512) 555-0100", &us_ca).as_deref(),
+            Ok("+15125550100")
+        );
+        assert!(
+            owner_phone("+1 876 927 1234", &us_ca).is_err(),
+            "Jamaica shares +1"
+        );
+        assert!(owner_phone("+1 512 155 0100", &us_ca).is_err());
+        let elsewhere = ServedCountries::parse("GB").unwrap();
+        assert_eq!(
+            owner_phone("+44 20 7946 0958", &elsewhere).as_deref(),
+            Ok("+442079460958")
+        );
+        assert!(owner_phone("(512) 555-0100", &elsewhere).is_err());
     }
 }

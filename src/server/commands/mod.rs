@@ -14,7 +14,7 @@ pub use demo::{credentials, demo_price, seed_demo_command};
 pub use numbers::{attach_number, resync_numbers};
 pub use print_webhooks::{print_webhooks, webhook_listing};
 pub use reconcile::reconcile_twilio;
-pub use users::issue_reset_link;
+pub use users::{delete_user, issue_reset_link};
 
 use std::process::ExitCode;
 

@@ -11,6 +11,8 @@ pub mod values;
 use std::{fmt, net::SocketAddr, time::Duration};
 
 pub use reader::read;
+
+use crate::server::phone::ServedCountries;
 pub use report::{ConfigReport, VarLine, VarStatus, describe_secret};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -91,6 +93,8 @@ pub struct Config {
     pub shutdown_grace: Duration,
     /// How long a request may take to produce its response (a streamed body may take longer).
     pub request_timeout: Duration,
+    /// Where forwarding and notify phones may be (`SERVED_COUNTRIES`).
+    pub served_countries: ServedCountries,
 }
 
 #[derive(Clone, Debug)]

@@ -103,6 +103,7 @@ pub fn read(
     };
     let shutdown_grace = Duration::from_secs(r.int("SHUTDOWN_GRACE_SECONDS", 25, 1..=300) as u64);
     let request_timeout = Duration::from_secs(r.int("REQUEST_TIMEOUT_SECONDS", 30, 1..=300) as u64);
+    let served_countries = r.served_countries();
 
     let config = Config {
         app_env: r.env,
@@ -126,6 +127,7 @@ pub fn read(
         worker,
         shutdown_grace,
         request_timeout,
+        served_countries,
     };
     (config, r.report)
 }

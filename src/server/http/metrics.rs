@@ -8,7 +8,11 @@ use axum::{
 };
 use subtle::ConstantTimeEq as _;
 
-use crate::server::{jobs::JobKind, observability::metrics::Gauge, state::AppState};
+use crate::server::{
+    jobs::JobKind,
+    observability::{metrics::Gauge, process},
+    state::AppState,
+};
 
 pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
     match &state.config.metrics_token {
@@ -30,12 +34,14 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
         None => {}
     }
     let gauges = gauges(&state).await;
+    let mut text = state.metrics.render(&gauges);
+    process::render(&mut text);
     (
         [
             (header::CONTENT_TYPE, "text/plain; version=0.0.4"),
             (header::CACHE_CONTROL, "no-store"),
         ],
-        state.metrics.render(&gauges),
+        text,
     )
         .into_response()
 }

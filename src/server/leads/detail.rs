@@ -6,7 +6,9 @@ use uuid::Uuid;
 use crate::{
     api::{
         error::AppError,
-        lead_page::{ActivityRow, CallRow, LeadDetail, LeadPage, MessageRow},
+        lead_page::{
+            ActivityRow, CallRow, LeadDetail, LeadPage, MessageRow, TRANSCRIPT_PAGE, TranscriptPage,
+        },
         viewer::Role,
     },
     domain::{
@@ -40,7 +42,13 @@ struct LeadRow {
     agents_can_play: bool,
 }
 
-pub async fn load(state: &AppState, member: &Member, lead_id: Uuid) -> Result<LeadPage, AppError> {
+/// The lead page; `before` picks an older page of the transcript.
+pub async fn load(
+    state: &AppState,
+    member: &Member,
+    lead_id: Uuid,
+    before: Option<Uuid>,
+) -> Result<LeadPage, AppError> {
     let pool = &state.pool;
     let row: LeadRow = sqlx::query_as(
         "SELECT l.id, l.caller_e164, l.contact_name, l.source, n.label AS number_label, l.created_at,
@@ -77,7 +85,7 @@ pub async fn load(state: &AppState, member: &Member, lead_id: Uuid) -> Result<Le
     };
     Ok(LeadPage {
         calls: calls(state, lead_id, can_play).await?,
-        messages: messages(state, lead_id).await?,
+        transcript: transcript(state, lead_id, before).await?,
         activity: activity(state, member.business_id, lead_id).await?,
         reply_blocked: reply_blocked.map(str::to_owned),
         nonce: Uuid::new_v4().simple().to_string(),
@@ -225,20 +233,44 @@ type MessageTuple = (
     i32,
 );
 
-async fn messages(state: &AppState, lead_id: Uuid) -> Result<Vec<MessageRow>, sqlx::Error> {
-    let rows: Vec<MessageTuple> = sqlx::query_as(
+/// One page of the transcript: the latest `TRANSCRIPT_PAGE` texts, or those before `before`.
+/// Every view and every 15 s refresh reads one bounded page, however long the conversation.
+async fn transcript(
+    state: &AppState,
+    lead_id: Uuid,
+    before: Option<Uuid>,
+) -> Result<TranscriptPage, sqlx::Error> {
+    // Newest first, one more than a page to learn whether older texts exist. A text and its
+    // reply share created_at (one transaction): the text sorts first. A cursor that names no
+    // text of this lead compares with NULL and shows an empty page (with the way back).
+    let mut rows: Vec<MessageTuple> = sqlx::query_as(
         "SELECT m.id, m.created_at, m.direction, m.participant, m.kind, m.body, m.status,
                 m.suppression_reason, m.error_code, COALESCE(u.display_name, u.email), m.media_count
          FROM messages m LEFT JOIN users u ON u.id = m.sent_by_user_id
          WHERE m.lead_id = $1
-         -- A text and its reply share created_at (one transaction): the text first.
-         ORDER BY m.created_at, m.direction = 'outbound', m.id",
+           AND ($2::uuid IS NULL OR (m.created_at, m.direction = 'outbound', m.id) <
+               (SELECT c.created_at, c.direction = 'outbound', c.id FROM messages c
+                WHERE c.id = $2 AND c.lead_id = $1))
+         ORDER BY m.created_at DESC, m.direction = 'outbound' DESC, m.id DESC
+         LIMIT $3",
     )
     .bind(lead_id)
+    .bind(before)
+    .bind(TRANSCRIPT_PAGE as i64 + 1)
     .fetch_all(&state.pool)
     .await?;
-    Ok(rows
-        .into_iter()
+    let has_older = rows.len() > TRANSCRIPT_PAGE;
+    rows.truncate(TRANSCRIPT_PAGE);
+    rows.reverse();
+    Ok(TranscriptPage {
+        older_before: rows.first().map(|row| row.0).filter(|_| has_older),
+        is_older_page: before.is_some(),
+        messages: messages(rows),
+    })
+}
+
+fn messages(rows: Vec<MessageTuple>) -> Vec<MessageRow> {
+    rows.into_iter()
         .map(
             |(id, at, direction, participant, kind, body, status, reason, code, user, media)| {
                 let inbound = direction == "inbound";
@@ -269,7 +301,7 @@ async fn messages(state: &AppState, lead_id: Uuid) -> Result<Vec<MessageRow>, sq
                 }
             },
         )
-        .collect())
+        .collect()
 }
 
 type AuditTuple = (

@@ -49,9 +49,8 @@ pub async fn attach(
     let label = settings::label(label_raw.unwrap_or_default())
         .map_err(|m| AttachRefused::Invalid(m.to_owned()))?;
     let forwarding = match (forwarding_raw, default_forwarding) {
-        (Some(raw), _) => {
-            owner_phone(raw).map_err(|m| AttachRefused::Invalid(format!("--forwarding: {m}")))?
-        }
+        (Some(raw), _) => owner_phone(raw, &state.config.served_countries)
+            .map_err(|m| AttachRefused::Invalid(format!("--forwarding: {m}")))?,
         (None, Some(default)) => default,
         (None, None) => {
             return Err(AttachRefused::Invalid(

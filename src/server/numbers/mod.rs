@@ -2,6 +2,7 @@
 //! Twilio (twilio.md §10.3, integrations.md §1).
 
 pub mod attach;
+pub mod buy_token;
 pub mod lifecycle;
 pub mod purchase;
 pub mod settings;
@@ -166,6 +167,6 @@ pub async fn page() -> Result<crate::api::numbers::NumbersPage, AppError> {
         },
         default_ring_timeout,
         default_forwarding,
-        buy_nonce: Uuid::new_v4().to_string(),
+        buy_nonce: buy_token::issue(&state.secrets, member.business_id, state.clock.now()),
     })
 }

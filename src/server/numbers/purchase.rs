@@ -6,6 +6,7 @@ use chrono::Duration;
 use uuid::Uuid;
 
 use super::{
+    buy_token,
     lifecycle::{area_code, country, friendly_name, sync_outcome, twilio_failure},
     notify_changed, number_urls, settings,
 };
@@ -53,12 +54,14 @@ pub async fn buy(
 ) -> Result<Uuid, AppError> {
     let owner = require_owner().await?;
     let state = state();
-    let nonce = nonce.trim();
-    if nonce.is_empty() || nonce.len() > 100 {
+    // Only a token this server issued to this business within the day keys a purchase.
+    let Some(form_id) =
+        buy_token::redeem(&state.secrets, owner.business_id, &nonce, state.clock.now())
+    else {
         return Err(AppError::bad_request(
             "This form has expired. Reload the page and try again.",
         ));
-    }
+    };
     let buyer: Buyer = sqlx::query_as(
         "SELECT name, default_forwarding_number, subscription_status, stripe_price_id
          FROM businesses WHERE id = $1",
@@ -72,7 +75,10 @@ pub async fn buy(
     let label = errors.check("label", settings::label(&label_raw));
     let forwarding = match (forwarding_raw.trim(), &buyer.default_forwarding_number) {
         ("", Some(default)) => Some(default.clone()),
-        (raw, _) => errors.check("forwarding_phone", owner_phone(raw)),
+        (raw, _) => errors.check(
+            "forwarding_phone",
+            owner_phone(raw, &state.config.served_countries),
+        ),
     };
     let (country, area, label, forwarding) = match (country, area, label, forwarding) {
         (Some(c), Some(a), Some(l), Some(f)) if errors.is_empty() => (c, a, l, f),
@@ -80,7 +86,7 @@ pub async fn buy(
     };
     reject_tracking_numbers(&state.pool, &[("forwarding_phone", &forwarding)]).await?;
 
-    let key = format!("buy_number:{}:{nonce}", owner.business_id);
+    let key = format!("buy_number:{}:{form_id}", owner.business_id);
     if let Some(id) = purchased_with(&state, &key).await? {
         return Ok(id);
     }

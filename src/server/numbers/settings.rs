@@ -15,6 +15,7 @@ use crate::{
         audit::Actor,
         auth::viewer::{audit_entry, require_owner, state},
         businesses::{reject_tracking_numbers, validation::owner_phone},
+        phone::ServedCountries,
     },
 };
 
@@ -58,10 +59,17 @@ fn optional_seconds(
     }
 }
 
-pub fn validate(form: &NumberSettingsForm, e164: &str) -> Result<NumberSettings, FieldErrors> {
+pub fn validate(
+    form: &NumberSettingsForm,
+    e164: &str,
+    served: &ServedCountries,
+) -> Result<NumberSettings, FieldErrors> {
     let mut errors = FieldErrors::default();
     let label = errors.check("label", label(&form.label));
-    let forwarding = errors.check("forwarding_number", owner_phone(&form.forwarding_number));
+    let forwarding = errors.check(
+        "forwarding_number",
+        owner_phone(&form.forwarding_number, served),
+    );
     if forwarding.as_deref() == Some(e164) {
         errors.add(
             "forwarding_number",
@@ -130,7 +138,8 @@ pub async fn update(form: NumberSettingsForm) -> Result<(), AppError> {
     if current.status != "active" {
         return Err(AppError::conflict("Only active numbers can be changed."));
     }
-    let new = validate(&form, &current.e164).map_err(FieldErrors::into_error)?;
+    let new = validate(&form, &current.e164, &state.config.served_countries)
+        .map_err(FieldErrors::into_error)?;
     reject_tracking_numbers(
         &state.pool,
         &[("forwarding_number", &new.forwarding_number)],
@@ -264,7 +273,7 @@ mod tests {
 
     #[test]
     fn valid_settings() {
-        let settings = validate(&form(), "+15125550199").unwrap();
+        let settings = validate(&form(), "+15125550199", &ServedCountries::default()).unwrap();
         assert_eq!(settings.forwarding_number, "+15125550142");
         assert_eq!(settings.caller_id_mode, "tracking_number");
         assert_eq!(settings.ring_timeout_seconds, Some(25));
@@ -290,7 +299,9 @@ mod tests {
         bad.ring_timeout = "2".into();
         bad.short_answer_threshold = "61".into();
         bad.recording_disclosure_text = "y".repeat(201);
-        let error = validate(&bad, "+15125550199").unwrap_err().into_error();
+        let error = validate(&bad, "+15125550199", &ServedCountries::default())
+            .unwrap_err()
+            .into_error();
         for field in [
             "label",
             "forwarding_number",
@@ -309,7 +320,7 @@ mod tests {
         blank.label = " ".into();
         blank.ring_timeout = "".into();
         blank.short_answer_threshold = "".into();
-        let settings = validate(&blank, "+15125550199").unwrap();
+        let settings = validate(&blank, "+15125550199", &ServedCountries::default()).unwrap();
         assert_eq!(settings.label, "Main line");
         assert_eq!(settings.ring_timeout_seconds, None);
         assert_eq!(settings.short_answer_threshold_seconds, None);

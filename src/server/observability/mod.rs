@@ -3,6 +3,7 @@
 
 pub mod alerts;
 pub mod metrics;
+pub mod process;
 
 pub use alerts::{Alert, Alerts};
 pub use metrics::Metrics;

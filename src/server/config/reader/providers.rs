@@ -12,6 +12,7 @@ use super::{
 use crate::server::config::{
     LogFormat, Secret, StripeConfig, TwilioConfig, VarStatus, describe_secret, values,
 };
+use crate::server::phone::ServedCountries;
 
 impl Reader<'_> {
     pub(super) fn site_addr(&mut self) -> SocketAddr {
@@ -362,6 +363,26 @@ impl Reader<'_> {
                 self.invalid("LOG_FORMAT", "must be json or pretty");
                 default
             }
+        }
+    }
+
+    /// `SERVED_COUNTRIES`: where calls may be forwarded and alerts texted (US and Canada).
+    pub(super) fn served_countries(&mut self) -> ServedCountries {
+        match self.get("SERVED_COUNTRIES") {
+            None => {
+                self.default("SERVED_COUNTRIES", "US,CA");
+                ServedCountries::default()
+            }
+            Some(raw) => match ServedCountries::parse(&raw) {
+                Ok(served) => {
+                    self.ok("SERVED_COUNTRIES", served.codes());
+                    served
+                }
+                Err(problem) => {
+                    self.invalid("SERVED_COUNTRIES", problem);
+                    ServedCountries::default()
+                }
+            },
         }
     }
 }
