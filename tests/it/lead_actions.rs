@@ -27,17 +27,7 @@ async fn desk(pool: &PgPool) -> Desk {
 }
 
 async fn lead(pool: &PgPool, desk: &Desk, set: &str) -> Uuid {
-    let id: Uuid = sqlx::query_scalar(
-        "INSERT INTO leads (business_id, phone_number_id, sending_number_id, caller_e164, source,
-             last_activity_at)
-         VALUES ($1, $2, $2, $3, 'call', now()) RETURNING id",
-    )
-    .bind(desk.business)
-    .bind(desk.number)
-    .bind(CALLER)
-    .fetch_one(pool)
-    .await
-    .unwrap();
+    let id = desk.lead_from(pool, CALLER).await;
     if !set.is_empty() {
         sqlx::query(&format!("UPDATE leads SET {set} WHERE id = $1"))
             .bind(id)

@@ -8,17 +8,7 @@ use uuid::Uuid;
 use crate::support::{Desk, desk_with};
 
 async fn lead_with_texts(pool: &PgPool, desk: &Desk, caller: &str, texts: i32) -> Uuid {
-    let id: Uuid = sqlx::query_scalar(
-        "INSERT INTO leads (business_id, phone_number_id, sending_number_id, caller_e164, source,
-                            last_activity_at)
-         VALUES ($1, $2, $2, $3, 'call', now()) RETURNING id",
-    )
-    .bind(desk.business)
-    .bind(desk.number)
-    .bind(caller)
-    .fetch_one(pool)
-    .await
-    .unwrap();
+    let id = desk.lead_from(pool, caller).await;
     // Pairs share a created_at (a text and the reply written with it), so the cursor's
     // tie-break is exercised on every page boundary.
     sqlx::query(

@@ -457,6 +457,23 @@ pub struct Desk {
     pub number: Uuid,
 }
 
+impl Desk {
+    /// A new call lead from `caller` on the desk's number.
+    pub async fn lead_from(&self, pool: &PgPool, caller: &str) -> Uuid {
+        sqlx::query_scalar(
+            "INSERT INTO leads (business_id, phone_number_id, sending_number_id, caller_e164, source,
+                 last_activity_at)
+             VALUES ($1, $2, $2, $3, 'call', now()) RETURNING id",
+        )
+        .bind(self.business)
+        .bind(self.number)
+        .bind(caller)
+        .fetch_one(pool)
+        .await
+        .expect("insert lead")
+    }
+}
+
 pub async fn desk_with(pool: &PgPool, extra: &[(&str, &str)], set: &str) -> Desk {
     let env = with_twilio(pool.clone(), extra).await;
     let (mut owner, business) = owner(&env.app, pool, "owner@example.com").await;
