@@ -35,9 +35,13 @@ ensure_rust_tools
 ensure_build_npm_tools
 ensure_postgres_binaries
 
+if [ "${BENCH_SKIP_BUILD:-0}" = 1 ]; then
+    say "BENCH_SKIP_BUILD=1: using the release binaries and site already built"
+else
 say "Release build of the site (for the first-load size), the server and the load generator"
 cargo leptos build --release
 cargo build --release --features ssr --bin callbackcloser --example bench_voice --example bench_sms --example bench_list --example bench_missed_call --example bench_noisy --example fake_twilio
+fi
 
 WORK="$(mktemp -d /tmp/callbackcloser-bench-XXXXXX)"
 chmod 755 "$WORK"
@@ -108,6 +112,7 @@ APP_ENV=development LEPTOS_SITE_ADDR="127.0.0.1:$port" PUBLIC_BASE_URL="$base" \
     TWILIO_API_BASE="http://127.0.0.1:$fake_port" TWILIO_MESSAGING_API_BASE="http://127.0.0.1:$fake_port" \
     TWILIO_VALIDATE_SIGNATURE=true RATE_LIMIT_TWILIO_AUTH_MAX=10000 RUST_LOG=warn \
     AIRTABLE_API_BASE="http://127.0.0.1:$stall_port" \
+    DATABASE_MAX_CONNECTIONS="${DATABASE_MAX_CONNECTIONS:-10}" \
     SUPPORT_EMAIL=bench@callbackcloser.test LEPTOS_OUTPUT_NAME=callbackcloser \
     LEPTOS_SITE_ROOT="$CARGO_TARGET_DIR/site" \
     "$CARGO_TARGET_DIR/release/callbackcloser" serve >"$WORK/server.log" 2>&1 &
