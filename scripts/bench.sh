@@ -16,7 +16,8 @@
 #     against a stalled Airtable; the job lanes' backlog is sampled every 0.5 s meanwhile.
 # The worker runs and sends every text to the stateful Twilio fake (examples/fake_twilio.rs),
 # as in production. Prints Markdown to target-bench.md; the figures are kept in
-# docs/performance.md.
+# docs/performance.md. BENCH_SKIP_BUILD=1 reuses the release binaries and site already built (for
+# repeated runs of the same code); DATABASE_MAX_CONNECTIONS is passed to the server.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 RATE="${RATE:-200}"
