@@ -290,6 +290,14 @@ while [ "$(psql_url "$DATABASE_URL" "SELECT count(*) FROM jobs WHERE kind = 'sen
     && [ $((SECONDS - drain_started)) -lt 120 ]; do sleep 1; done
 drain_seconds=$((SECONDS - drain_started))
 left="$(psql_url "$DATABASE_URL" "SELECT count(*) FROM jobs WHERE kind = 'send_sms' AND status IN ('queued', 'running')" | tr -d ' ')"
+# What the sends still waiting are waiting for: their time, a retry after an error, or a slot.
+backlog="$(psql_url "$DATABASE_URL" "SELECT count(*) FILTER (WHERE status = 'queued' AND next_run_at <= now()) || ' due, '
+    || count(*) FILTER (WHERE status = 'queued' AND next_run_at > now()) || ' not yet due, '
+    || count(*) FILTER (WHERE status = 'running') || ' running, '
+    || count(*) FILTER (WHERE attempts > 0 AND status = 'queued') || ' retrying; most common error: '
+    || COALESCE((SELECT left(last_error, 120) FROM jobs WHERE kind = 'send_sms' AND last_error IS NOT NULL
+                 GROUP BY last_error ORDER BY count(*) DESC LIMIT 1), 'none')
+    FROM jobs WHERE kind = 'send_sms' AND status IN ('queued', 'running')")"
 kill "$SERVER_PID" && wait "$SERVER_PID" 2>/dev/null
 SERVER_PID=""
 app_tps="$(awk -F'|' '/sustained throughput/ {gsub(/[^0-9.]/, "", $3); print $3}' "$sms_report")"
@@ -308,7 +316,8 @@ db_latency="$(awk '/^latency average = / {print $4; exit}' "$WORK/pgbench.txt")"
     echo "| pgbench, same writes per text | $db_tps tx/s ($SMS_CLIENTS clients, average $db_latency ms) |"
     echo "| app throughput ÷ database ceiling | $(awk -v a="$app_tps" -v d="$db_tps" 'BEGIN { printf "%.0f %%", 100 * a / d }') |"
     echo "| texts accepted by the SMS webhook vs replies handed to Twilio, per second over the run | $accepted_per_s/s accepted, $handed_per_s/s handed |"
-    echo "| outbound texts handed to the Twilio fake when the load stopped | $handed; $left still queued $drain_seconds s later (urgent lane, WORKER_URGENT_CONCURRENCY 32) |"
+    echo "| outbound texts handed to the Twilio fake when the load stopped | $handed; $left still queued $drain_seconds s later (urgent lane, WORKER_URGENT_CONCURRENCY ${WORKER_URGENT_CONCURRENCY:-32}) |"
+    echo "| the sends still queued then | $backlog |"
     echo "| server RSS under the SMS load | $rss |"
 } | tee -a "$REPORT"
 fi
