@@ -20,10 +20,7 @@ use owner::{setup, sign_in};
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
+    let client = owner::client();
     match args.as_slice() {
         [_, cmd, base, email] if cmd == "setup" => setup(&client, base, email).await,
         [_, cmd, base, email] if cmd == "export" => {

@@ -30,10 +30,7 @@ const TEST_EVENTS_PER_ENDPOINT: usize = 5;
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
+    let client = owner::client();
     match args.as_slice() {
         [_, cmd, port] if cmd == "stall" => stall(port.parse().expect("port")).await,
         [_, cmd, base, email, stall_url, database_url] if cmd == "setup" => {

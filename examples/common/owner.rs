@@ -3,6 +3,14 @@
 
 pub const PASSWORD: &str = "correct horse battery staple";
 
+/// A client that sees redirects as answers (server functions answer form posts with them).
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
 /// Posts a form as the browser bundle does; returns the session cookie it set, if any.
 pub async fn call(
     client: &reqwest::Client,

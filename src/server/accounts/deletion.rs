@@ -75,19 +75,19 @@ pub async fn delete_user(state: &AppState, email: &str) -> Result<UserDeletion, 
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
+    // One audit row per business the user left (so each owner sees it), or one without.
     let now = state.clock.now();
-    if businesses.is_empty() {
-        Entry::new(now, Actor::Operator, "user.deleted")
-            .target("user", user_id)
-            .write(&mut tx)
-            .await?;
-    }
-    for business_id in businesses {
-        Entry::new(now, Actor::Operator, "user.deleted")
-            .business(business_id)
-            .target("user", user_id)
-            .write(&mut tx)
-            .await?;
+    let scopes: Vec<Option<Uuid>> = if businesses.is_empty() {
+        vec![None]
+    } else {
+        businesses.into_iter().map(Some).collect()
+    };
+    for scope in scopes {
+        let mut entry = Entry::new(now, Actor::Operator, "user.deleted").target("user", user_id);
+        if let Some(business_id) = scope {
+            entry = entry.business(business_id);
+        }
+        entry.write(&mut tx).await?;
     }
     tx.commit().await?;
     Ok(UserDeletion::Deleted { user_id })
