@@ -166,39 +166,61 @@ pub async fn claim(
         return Ok(Vec::new());
     }
     let kinds: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
-    let due = "kind = ANY($2)
-               AND ((status = 'queued' AND next_run_at <= $1)
-                 OR (status = 'running' AND locked_until < $1 AND attempts < max_attempts))";
+    // The due rows, earliest first, as two index scans on (status, next_run_at) that stop at the
+    // limit: one condition with OR made Postgres fetch and sort every due row on each claim
+    // (6 ms at 9 000 due sends, and the claim runs on every wake-up of the loop).
+    let scan = |status: &str, filter: &str, limit: &str, lock: &str| {
+        let due = match status {
+            "queued" => "status = 'queued' AND next_run_at <= $1",
+            _ => "status = 'running' AND locked_until < $1 AND attempts < max_attempts",
+        };
+        format!(
+            "SELECT id, business_id, next_run_at FROM jobs j
+             WHERE {due} AND kind = ANY($2) {filter}
+             ORDER BY next_run_at LIMIT {limit} {lock}"
+        )
+    };
+    // The common table expressions that end in `due`, the ids to claim.
     let chosen = match per_tenant {
         None => format!(
-            "SELECT id FROM jobs WHERE {due}
-             ORDER BY next_run_at LIMIT $4 FOR UPDATE SKIP LOCKED"
+            "queued AS ({}), expired AS ({}),
+             due AS (SELECT id FROM (SELECT * FROM queued UNION ALL SELECT * FROM expired) AS d
+                     ORDER BY next_run_at LIMIT $4)",
+            scan("queued", "", "$4", "FOR UPDATE SKIP LOCKED"),
+            scan("running", "", "$4", "FOR UPDATE SKIP LOCKED"),
         ),
-        Some(_) => format!(
-            "WITH running AS (
-                 SELECT business_id, count(*) AS n FROM jobs
-                 WHERE kind = ANY($2) AND status = 'running' AND locked_until >= $1
-                   AND business_id IS NOT NULL
-                 GROUP BY business_id
-             ), candidates AS (
-                 SELECT j.id, j.business_id, j.next_run_at FROM jobs j
-                 WHERE {due}
-                   AND NOT EXISTS (SELECT 1 FROM running r
-                                   WHERE r.business_id = j.business_id AND r.n >= $6)
-                 ORDER BY j.next_run_at LIMIT {FAIR_WINDOW}
-             ), ranked AS (
-                 SELECT c.id, c.business_id,
-                        row_number() OVER (PARTITION BY c.business_id ORDER BY c.next_run_at)
-                            + COALESCE(r.n, 0) AS slot
-                 FROM candidates c LEFT JOIN running r ON r.business_id = c.business_id
-             )
-             SELECT id FROM jobs
-             WHERE id IN (SELECT id FROM ranked WHERE business_id IS NULL OR slot <= $6)
-             ORDER BY next_run_at LIMIT $4 FOR UPDATE SKIP LOCKED"
-        ),
+        Some(_) => {
+            // A business at its share is passed over inside the scans, so its backlog can
+            // never fill the window ahead of everyone else's.
+            let below_share = "AND NOT EXISTS (SELECT 1 FROM running r
+                                               WHERE r.business_id = j.business_id AND r.n >= $6)";
+            let window = FAIR_WINDOW.to_string();
+            format!(
+                "running AS (
+                     SELECT business_id, count(*) AS n FROM jobs
+                     WHERE kind = ANY($2) AND status = 'running' AND locked_until >= $1
+                       AND business_id IS NOT NULL
+                     GROUP BY business_id
+                 ), candidates AS (
+                     SELECT * FROM (({}) UNION ALL ({})) AS d
+                     ORDER BY next_run_at LIMIT {FAIR_WINDOW}
+                 ), ranked AS (
+                     SELECT c.id, c.business_id,
+                            row_number() OVER (PARTITION BY c.business_id ORDER BY c.next_run_at)
+                                + COALESCE(r.n, 0) AS slot
+                     FROM candidates c LEFT JOIN running r ON r.business_id = c.business_id
+                 ), due AS (
+                     SELECT id FROM jobs
+                     WHERE id IN (SELECT id FROM ranked WHERE business_id IS NULL OR slot <= $6)
+                     ORDER BY next_run_at LIMIT $4 FOR UPDATE SKIP LOCKED
+                 )",
+                scan("queued", below_share, &window, ""),
+                scan("running", below_share, &window, ""),
+            )
+        }
     };
     let rows: Vec<ClaimedRow> = sqlx::query_as(&format!(
-        "WITH due AS ({chosen})
+        "WITH {chosen}
          UPDATE jobs SET
              status = 'running',
              locked_until = $1 + $5 * interval '1 second',

@@ -163,7 +163,7 @@ impl Worker {
                 tracing::warn!(error = %err, "reaping expired leases failed; retrying on the next wake-up");
             }
             for (lane, running) in [(Lane::Urgent, &mut urgent), (Lane::Bulk, &mut bulk)] {
-                let free = inner.options.capacity(lane).saturating_sub(running.len());
+                let free = free_slots(running, inner.options.capacity(lane));
                 if free == 0 {
                     continue;
                 }
@@ -215,6 +215,15 @@ impl Worker {
         }
         heartbeat.abort();
     }
+}
+
+/// The slots of a lane not taken by a running job. Every job that has finished since the loop
+/// last looked is collected first: `JoinSet::len` still counts a finished job until it is joined,
+/// and the loop joins at most one per wake-up, so without this a busy lane refilled one slot per
+/// wake-up (the benchmark's 26 texts/s handed to Twilio, whatever the concurrency).
+fn free_slots(running: &mut JoinSet<()>, capacity: usize) -> usize {
+    while running.try_join_next().is_some() {}
+    capacity.saturating_sub(running.len())
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -315,5 +324,34 @@ fn outcome_error(outcome: &Finish) -> &str {
     match outcome {
         Finish::RetryAt { error, .. } | Finish::Dead { error } => error,
         Finish::Succeeded | Finish::Reschedule { .. } => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn finished_jobs_free_their_slots_before_the_loop_joins_them() {
+        let mut running = JoinSet::new();
+        for _ in 0..4 {
+            running.spawn(async {});
+        }
+        let (release, blocked) = tokio::sync::oneshot::channel::<()>();
+        running.spawn(async move {
+            let _ = blocked.await;
+        });
+        // On the test's single-threaded runtime the spawned jobs run while this task yields.
+        for _ in 0..10 {
+            tokio::task::yield_now().await;
+        }
+
+        assert_eq!(free_slots(&mut running, 8), 7);
+
+        release.send(()).unwrap();
+        for _ in 0..10 {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(free_slots(&mut running, 8), 8);
     }
 }

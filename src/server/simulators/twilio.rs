@@ -377,9 +377,10 @@ async fn create_message(
     if body.is_empty() {
         return error(400, 21602, "Message body is required");
     }
-    state.serial += 1;
+    // Random, as Twilio's are: a serial would collide with the SIDs a test or a load generator
+    // gives its inbound texts (`SM0…01`), and the unique SID would then refuse the send's record.
     let message = FakeMessage {
-        sid: format!("SM{:032x}", state.serial),
+        sid: format!("SM{}", uuid::Uuid::new_v4().simple()),
         to,
         from,
         body,
