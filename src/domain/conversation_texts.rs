@@ -2,7 +2,9 @@
 //! (conversation.md §6.1, §6.2), exact. The intro lives in `templates`, shared with the
 //! settings preview.
 
-use super::{lead_conversation::Step, phone::display, templates::options_line};
+use super::{
+    caller_replies::Choice, lead_conversation::Step, phone::display, templates::options_line,
+};
 
 pub const URGENCY_PROMPT: &str =
     "Got it. How urgent is it? Reply 1 Emergency, 2 Today, 3 This week, 4 Quote.";
@@ -60,20 +62,86 @@ pub fn reprompt(step: Step, refusal: Refusal, labels: &[&str]) -> String {
     }
 }
 
+/// A reply that fits more than one option: asked back, never guessed.
+pub fn which_of(choices: &[Choice]) -> String {
+    let (names, digits): (Vec<&str>, Vec<String>) = choices
+        .iter()
+        .map(|choice| match choice {
+            Choice::Urgency(option) => (
+                option.as_str(),
+                format!("{} for {}", option.digit(), option.as_str()),
+            ),
+            Choice::BestTime(option) => (
+                option.as_str(),
+                format!("{} for {}", option.digit(), option.as_str()),
+            ),
+        })
+        .unzip();
+    format!(
+        "Just to check: did you mean {}? Reply {}.",
+        either_or(&names),
+        either_or(&digits)
+    )
+}
+
+/// "A", "A or B", "A, B or C".
+fn either_or<T: AsRef<str>>(items: &[T]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.as_ref().to_owned(),
+        [init @ .., last] => format!(
+            "{} or {}",
+            init.iter()
+                .map(AsRef::as_ref)
+                .collect::<Vec<_>>()
+                .join(", "),
+            last.as_ref()
+        ),
+    }
+}
+
+/// A reply understood but not among the step's options ("next week"): said back, then the
+/// question again, so the caller knows they were heard.
+pub fn not_offered(step: Step, heard: &str, labels: &[&str]) -> String {
+    let question = match step {
+        Step::Urgency => "Which is closest? Reply 1 Emergency, 2 Today, 3 This week, or 4 Quote.",
+        Step::BestTime => {
+            "What time of day is best? Reply 1 Morning, 2 Afternoon, 3 Evening, or 4 Anytime."
+        }
+        _ => return reprompt(step, Refusal::Unclear, labels),
+    };
+    format!("Got it: {heard}. {question}")
+}
+
+/// The emergency acknowledgement when the ZIP was already given: straight to the next question.
+pub fn emergency_then(business: &str, next: Step, labels: &[&str]) -> String {
+    format!(
+        "We are alerting {business} right away. Meanwhile: {}",
+        bare_question(next, labels)
+    )
+}
+
+/// A step's question without the "Got it." that follows an answer.
+fn bare_question(step: Step, labels: &[&str]) -> String {
+    match step {
+        Step::Service => format!("What can we help with? {}", options_line(labels)),
+        Step::Urgency => URGENCY_BARE.to_owned(),
+        Step::Zip => ZIP_BARE.to_owned(),
+        Step::BestTime => BEST_TIME_PROMPT.to_owned(),
+        Step::Name => NAME_PROMPT.to_owned(),
+    }
+}
+
 pub fn handoff(business: &str) -> String {
     format!("Thanks! Someone from {business} will follow up with you directly.")
 }
 
 /// The stall nudge: the current step's bare prompt between a greeting and the opt-out line.
 pub fn nudge(business: &str, step: Step, labels: &[&str]) -> String {
-    let bare = match step {
-        Step::Service => format!("What can we help with? {}", options_line(labels)),
-        Step::Urgency => URGENCY_BARE.to_owned(),
-        Step::Zip => ZIP_BARE.to_owned(),
-        Step::BestTime => BEST_TIME_PROMPT.to_owned(),
-        Step::Name => NAME_PROMPT.to_owned(),
-    };
-    format!("Hi, it is {business} again. Still need help? {bare} Reply STOP to opt out.")
+    format!(
+        "Hi, it is {business} again. Still need help? {} Reply STOP to opt out.",
+        bare_question(step, labels)
+    )
 }
 
 pub fn acknowledgement(business: &str) -> String {

@@ -1,18 +1,16 @@
 //! The qualification state machine (conversation.md §5): what one inbound answer does to a
-//! lead that is waiting for a step. Pure: the caller stores the answer, moves the state, queues
-//! the reply and derives the owner alerts from the `Turn`.
+//! lead that is waiting for a step. Pure: the caller stores the answers, moves the state, queues
+//! the reply and derives the owner alerts from the `Turn`. What a reply means is
+//! `caller_replies`' business; this module decides what happens next.
 
 use super::{
-    conversation_texts::{self as texts, Refusal},
-    postal_code::{self, PostalCode},
-    text_normal::{answer_key, collapse_whitespace, trim_answer},
+    caller_replies::{self, Reading},
+    conversation_texts as texts,
+    postal_code::PostalCode,
 };
 
 /// Hand-off happens on this many unclear answers to one step (§5.3).
 pub const MAX_INVALID_ATTEMPTS: i32 = 3;
-const SERVICE_MAX_CHARS: usize = 160;
-const NAME_MAX_CHARS: usize = 80;
-const SKIP_WORDS: [&str; 5] = ["skip", "no", "n/a", "na", "none"];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Step {
@@ -59,14 +57,85 @@ impl ConversationState {
 }
 
 impl Step {
-    fn next(self) -> ConversationState {
+    pub const ALL: [Step; 5] = [
+        Step::Service,
+        Step::Urgency,
+        Step::Zip,
+        Step::BestTime,
+        Step::Name,
+    ];
+}
+
+/// How soon the caller needs the job done (`leads.urgency`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Urgency {
+    Emergency,
+    Today,
+    ThisWeek,
+    Quote,
+}
+
+impl Urgency {
+    /// In menu order: option 1 first.
+    pub const ALL: [Urgency; 4] = [
+        Urgency::Emergency,
+        Urgency::Today,
+        Urgency::ThisWeek,
+        Urgency::Quote,
+    ];
+
+    pub fn as_str(self) -> &'static str {
         match self {
-            Step::Service => ConversationState::Awaiting(Step::Urgency),
-            Step::Urgency => ConversationState::Awaiting(Step::Zip),
-            Step::Zip => ConversationState::Awaiting(Step::BestTime),
-            Step::BestTime => ConversationState::Awaiting(Step::Name),
-            Step::Name => ConversationState::Completed,
+            Urgency::Emergency => "Emergency",
+            Urgency::Today => "Today",
+            Urgency::ThisWeek => "This week",
+            Urgency::Quote => "Quote",
         }
+    }
+
+    /// Its digit in the question's menu.
+    pub fn digit(self) -> usize {
+        Self::ALL
+            .iter()
+            .position(|o| *o == self)
+            .unwrap_or_default()
+            + 1
+    }
+}
+
+/// When the caller would like to be reached (`leads.best_time`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BestTime {
+    Morning,
+    Afternoon,
+    Evening,
+    Anytime,
+}
+
+impl BestTime {
+    /// In menu order: option 1 first.
+    pub const ALL: [BestTime; 4] = [
+        BestTime::Morning,
+        BestTime::Afternoon,
+        BestTime::Evening,
+        BestTime::Anytime,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BestTime::Morning => "Morning",
+            BestTime::Afternoon => "Afternoon",
+            BestTime::Evening => "Evening",
+            BestTime::Anytime => "Anytime",
+        }
+    }
+
+    pub fn digit(self) -> usize {
+        Self::ALL
+            .iter()
+            .position(|o| *o == self)
+            .unwrap_or_default()
+            + 1
     }
 }
 
@@ -77,17 +146,38 @@ pub enum Answer {
         service: String,
         raw: String,
     },
-    Urgency(&'static str),
+    Urgency(Urgency),
     Postal(PostalCode),
-    BestTime(&'static str),
+    BestTime(BestTime),
     /// `None`: the caller skipped the name.
     Name(Option<String>),
 }
 
 impl Answer {
     pub fn is_emergency(&self) -> bool {
-        matches!(self, Answer::Urgency("Emergency"))
+        matches!(self, Answer::Urgency(Urgency::Emergency))
     }
+
+    /// The step this answers.
+    pub fn step(&self) -> Step {
+        match self {
+            Answer::Service { .. } => Step::Service,
+            Answer::Urgency(_) => Step::Urgency,
+            Answer::Postal(_) => Step::Zip,
+            Answer::BestTime(_) => Step::BestTime,
+            Answer::Name(_) => Step::Name,
+        }
+    }
+}
+
+/// What the lead already holds when a text arrives.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SoFar<'a> {
+    pub invalid_attempts: i32,
+    /// Steps already answered, some of them early (a ZIP given with the urgency).
+    pub answered: &'a [Step],
+    /// The name the caller gave, for the completion text.
+    pub name: Option<&'a str>,
 }
 
 /// What the business contributes to a turn.
@@ -103,8 +193,11 @@ pub enum Turn {
     /// Media without text: stored, no reply, attempts unchanged.
     MediaOnly,
     /// Stored; the state moves to `next`; `reply` is the next prompt (or the completion).
+    /// `volunteered` are answers to later steps given in the same text, each stored too; the
+    /// steps they answer are skipped.
     Answered {
         answer: Answer,
+        volunteered: Vec<Answer>,
         next: ConversationState,
         reply: String,
     },
@@ -114,120 +207,93 @@ pub enum Turn {
     HandOff { reply: String },
 }
 
-/// One inbound text to a lead waiting for `step`, with `invalid_attempts` unclear answers so far.
+/// One inbound text to a lead waiting for `step`.
 pub fn take_turn(
     step: Step,
     body: &str,
     media_count: i32,
-    invalid_attempts: i32,
+    so_far: &SoFar<'_>,
     business: &Business<'_>,
 ) -> Turn {
     if body.trim().is_empty() && media_count > 0 {
         return Turn::MediaOnly;
     }
-    match parse_answer(step, body, business.labels) {
-        Ok(answer) => {
-            let next = step.next();
-            let reply = match (&answer, next) {
-                (Answer::Name(name), _) => texts::completion(business.name, name.as_deref()),
-                (answer, _) if answer.is_emergency() => texts::emergency_zip_prompt(business.name),
-                (_, ConversationState::Awaiting(Step::Urgency)) => texts::URGENCY_PROMPT.to_owned(),
-                (_, ConversationState::Awaiting(Step::Zip)) => texts::ZIP_PROMPT.to_owned(),
-                (_, ConversationState::Awaiting(Step::BestTime)) => {
-                    texts::BEST_TIME_PROMPT.to_owned()
-                }
-                _ => texts::NAME_PROMPT.to_owned(),
-            };
-            Turn::Answered {
-                answer,
-                next,
-                reply,
-            }
-        }
-        Err(refusal) => {
-            let attempts = invalid_attempts.max(0) + 1;
-            if attempts >= MAX_INVALID_ATTEMPTS {
-                Turn::HandOff {
-                    reply: texts::handoff(business.name),
-                }
-            } else {
-                Turn::Refused {
-                    attempts,
-                    reply: texts::reprompt(step, refusal, business.labels),
-                }
-            }
-        }
-    }
-}
-
-/// The accepted inputs of §5.2.
-pub fn parse_answer(step: Step, body: &str, labels: &[&str]) -> Result<Answer, Refusal> {
-    let key = answer_key(body);
-    let picked = |options: &[(&'static str, &[&str])]| {
-        options
-            .iter()
-            .find(|(_, accepted)| accepted.contains(&key.as_str()))
-            .map(|(stored, _)| *stored)
-            .ok_or(Refusal::Unclear)
+    let reply = match caller_replies::read(step, body, business.labels) {
+        Reading::Understood {
+            answer,
+            volunteered,
+        } => return answered(step, answer, volunteered, so_far, business),
+        Reading::Refused(refusal) => texts::reprompt(step, refusal, business.labels),
+        Reading::Ambiguous(choices) => texts::which_of(&choices),
+        Reading::NotOffered(heard) => texts::not_offered(step, &heard, business.labels),
     };
-    match step {
-        Step::Service => service(body, labels),
-        Step::Urgency => picked(&[
-            ("Emergency", &["1", "emergency", "urgent"]),
-            ("Today", &["2", "today", "asap"]),
-            ("This week", &["3", "week", "this week"]),
-            ("Quote", &["4", "quote", "estimate"]),
-        ])
-        .map(Answer::Urgency),
-        Step::Zip => postal_code::find(body)
-            .map(Answer::Postal)
-            .ok_or(Refusal::Unclear),
-        Step::BestTime => picked(&[
-            ("Morning", &["1", "morning", "am"]),
-            ("Afternoon", &["2", "afternoon", "pm"]),
-            ("Evening", &["3", "evening", "tonight"]),
-            ("ASAP", &["4", "anytime", "any time", "asap"]),
-        ])
-        .map(Answer::BestTime),
-        Step::Name => name(body, &key),
+    let attempts = so_far.invalid_attempts.max(0) + 1;
+    if attempts >= MAX_INVALID_ATTEMPTS {
+        Turn::HandOff {
+            reply: texts::handoff(business.name),
+        }
+    } else {
+        Turn::Refused { attempts, reply }
     }
 }
 
-fn service(body: &str, labels: &[&str]) -> Result<Answer, Refusal> {
-    let raw = body.trim();
-    let option = trim_answer(body);
-    if let Some(index) = ["1", "2", "3"].iter().position(|digit| *digit == option) {
-        return match labels.get(index) {
-            Some(label) if !label.is_empty() => Ok(Answer::Service {
-                service: (*label).to_owned(),
-                raw: raw.to_owned(),
-            }),
-            _ => Err(Refusal::Unclear),
-        };
+fn answered(
+    step: Step,
+    answer: Answer,
+    volunteered: Vec<Answer>,
+    so_far: &SoFar<'_>,
+    business: &Business<'_>,
+) -> Turn {
+    // Only answers to questions still ahead count; one already answered keeps its answer.
+    let volunteered: Vec<Answer> = volunteered
+        .into_iter()
+        .filter(|given| {
+            let at = given.step();
+            position(at) > position(step) && !so_far.answered.contains(&at)
+        })
+        .collect();
+    let done = |candidate: &Step| {
+        so_far.answered.contains(candidate) || volunteered.iter().any(|a| a.step() == *candidate)
+    };
+    let next = Step::ALL
+        .into_iter()
+        .filter(|candidate| position(*candidate) > position(step))
+        .find(|candidate| !done(candidate))
+        .map_or(ConversationState::Completed, ConversationState::Awaiting);
+    let name = std::iter::once(&answer)
+        .chain(&volunteered)
+        .find_map(|given| match given {
+            Answer::Name(name) => Some(name.as_deref()),
+            _ => None,
+        })
+        .unwrap_or(so_far.name);
+    let emergency = answer.is_emergency() || volunteered.iter().any(Answer::is_emergency);
+    let reply = match next {
+        ConversationState::Completed => texts::completion(business.name, name),
+        ConversationState::Awaiting(Step::Zip) if emergency => {
+            texts::emergency_zip_prompt(business.name)
+        }
+        ConversationState::Awaiting(ahead) if emergency => {
+            texts::emergency_then(business.name, ahead, business.labels)
+        }
+        ConversationState::Awaiting(Step::Urgency) => texts::URGENCY_PROMPT.to_owned(),
+        ConversationState::Awaiting(Step::Zip) => texts::ZIP_PROMPT.to_owned(),
+        ConversationState::Awaiting(Step::BestTime) => texts::BEST_TIME_PROMPT.to_owned(),
+        _ => texts::NAME_PROMPT.to_owned(),
+    };
+    Turn::Answered {
+        answer,
+        volunteered,
+        next,
+        reply,
     }
-    let length = raw.chars().count();
-    if length > SERVICE_MAX_CHARS {
-        return Err(Refusal::TooLong);
-    }
-    // At least one letter also rules out digits-only text.
-    if length < 2 || !raw.chars().any(char::is_alphabetic) {
-        return Err(Refusal::Unclear);
-    }
-    Ok(Answer::Service {
-        service: raw.to_owned(),
-        raw: raw.to_owned(),
-    })
 }
 
-fn name(body: &str, key: &str) -> Result<Answer, Refusal> {
-    if SKIP_WORDS.contains(&key) {
-        return Ok(Answer::Name(None));
-    }
-    let name = collapse_whitespace(body);
-    match name.chars().count() {
-        1..=NAME_MAX_CHARS => Ok(Answer::Name(Some(name))),
-        _ => Err(Refusal::Unclear),
-    }
+fn position(step: Step) -> usize {
+    Step::ALL
+        .iter()
+        .position(|s| *s == step)
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ pub mod airtable_records;
 pub mod billing;
 pub mod call_events;
 pub mod call_webhooks;
+pub mod caller_replies;
 pub mod client_ip;
 pub mod conversation_texts;
 pub mod csrf;

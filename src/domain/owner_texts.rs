@@ -332,8 +332,8 @@ mod tests {
             "[Acme] Lead complete: (512) 555-0100 (Pat). Best time: Morning. https://app.example.com/app/leads/abc"
         );
         assert_eq!(
-            completion_update("Acme", "+15125550100", None, Some("ASAP"), LINK),
-            "[Acme] Lead complete: (512) 555-0100. Best time: ASAP. https://app.example.com/app/leads/abc"
+            completion_update("Acme", "+15125550100", None, Some("Anytime"), LINK),
+            "[Acme] Lead complete: (512) 555-0100. Best time: Anytime. https://app.example.com/app/leads/abc"
         );
         let no_zip = KnownFields {
             postal_code: None,

@@ -141,11 +141,20 @@ async fn c1_to_c34_each_step_through_the_router(pool: PgPool) {
         (
             "C14",
             "AWAITING_URGENCY",
-            "tomorrow",
+            "next week",
             "invalid_attempts",
             Some("1"),
             "AWAITING_URGENCY",
-            "Sorry, please reply 1 Emergency, 2 Today, 3 This week, or 4 Quote.",
+            "Got it: next week. Which is closest? Reply 1 Emergency, 2 Today, 3 This week, or 4 Quote.",
+        ),
+        (
+            "C14b: words people text",
+            "AWAITING_URGENCY",
+            "tomorrow works",
+            "urgency",
+            Some("This week"),
+            "AWAITING_ZIP",
+            ZIP_PROMPT,
         ),
         (
             "C15",
@@ -260,7 +269,7 @@ async fn c1_to_c34_each_step_through_the_router(pool: PgPool) {
             "AWAITING_BEST_TIME",
             "anytime",
             "best_time",
-            Some("ASAP"),
+            Some("Anytime"),
             "AWAITING_NAME",
             NAME_PROMPT,
         ),
@@ -268,10 +277,19 @@ async fn c1_to_c34_each_step_through_the_router(pool: PgPool) {
             "C31",
             "AWAITING_BEST_TIME",
             "after 5",
+            "best_time",
+            Some("Evening"),
+            "AWAITING_NAME",
+            NAME_PROMPT,
+        ),
+        (
+            "C31b: two parts of the day are asked about",
+            "AWAITING_BEST_TIME",
+            "at 8",
             "invalid_attempts",
             Some("1"),
             "AWAITING_BEST_TIME",
-            "Sorry, please reply 1 Morning, 2 Afternoon, 3 Evening, or 4 Anytime.",
+            "Just to check: did you mean Morning or Evening? Reply 1 for Morning or 3 for Evening.",
         ),
         (
             "C32",
@@ -391,6 +409,115 @@ async fn c12_c13_emergency_alerts_once_and_a_duplicate_changes_nothing(pool: PgP
         vec![format!(
             "[Acme Plumbing] EMERGENCY: (512) 555-0100 needs Repair now. Call back: https://app.example.com/app/leads/{lead}"
         )]
+    );
+}
+
+#[sqlx::test]
+async fn answers_given_early_are_kept_their_questions_skipped_and_their_alerts_sent(pool: PgPool) {
+    let hooks = hooks(pool.clone(), &[]);
+    let line = active_line(&pool).await;
+    let lead = lead_at(&pool, &line, "AWAITING_URGENCY", "service = 'Repair'").await;
+
+    text(&hooks, "SMearly1", CALLER, "urgent!! 78704, this is Pat").await;
+
+    assert_eq!(
+        lead_field(&pool, lead, "urgency").await.as_deref(),
+        Some("Emergency")
+    );
+    assert_eq!(
+        lead_field(&pool, lead, "postal_code").await.as_deref(),
+        Some("78704")
+    );
+    assert_eq!(
+        lead_field(&pool, lead, "contact_name").await.as_deref(),
+        Some("Pat")
+    );
+    assert_eq!(
+        lead_field(&pool, lead, "status").await.as_deref(),
+        Some("QUALIFIED")
+    );
+    assert_eq!(
+        lead_field(&pool, lead, "conversation_state")
+            .await
+            .as_deref(),
+        Some("AWAITING_BEST_TIME"),
+        "the ZIP and name questions are not asked again"
+    );
+    assert_eq!(
+        last_reply(&pool).await.as_deref(),
+        Some(
+            "We are alerting Acme Plumbing right away. Meanwhile: When is the best time to reach you? Reply 1 Morning, 2 Afternoon, 3 Evening, 4 Anytime."
+        )
+    );
+    let mut alerts = texts_to(&pool, NOTIFY).await;
+    alerts.sort();
+    assert_eq!(
+        alerts,
+        vec![
+            format!(
+                "[Acme Plumbing] EMERGENCY: (512) 555-0100 needs Repair now. Call back: https://app.example.com/app/leads/{lead}"
+            ),
+            format!(
+                "[Acme Plumbing] New lead (512) 555-0100 via Main line. Service: Repair. Urgency: Emergency. ZIP: 78704. https://app.example.com/app/leads/{lead}"
+            ),
+        ]
+    );
+
+    // The last open question completes the conversation with the name given early.
+    text(&hooks, "SMearly2", CALLER, "after 5 please").await;
+    assert_eq!(
+        lead_field(&pool, lead, "best_time").await.as_deref(),
+        Some("Evening")
+    );
+    assert_eq!(
+        lead_field(&pool, lead, "conversation_state")
+            .await
+            .as_deref(),
+        Some("COMPLETED")
+    );
+    assert_eq!(
+        last_reply(&pool).await.as_deref(),
+        Some("Thanks, Pat! Acme Plumbing has your request and will reach out soon.")
+    );
+    let alerts = texts_to(&pool, NOTIFY).await;
+    assert_eq!(alerts.len(), 3, "{alerts:?}");
+    assert!(
+        alerts
+            .iter()
+            .any(|alert| alert.starts_with("[Acme Plumbing] Lead complete: (512) 555-0100")),
+        "{alerts:?}"
+    );
+}
+
+#[sqlx::test]
+async fn an_answer_that_fits_two_options_is_asked_about_and_nothing_is_stored(pool: PgPool) {
+    let hooks = hooks(pool.clone(), &[]);
+    let line = active_line(&pool).await;
+    let lead = lead_at(&pool, &line, "AWAITING_URGENCY", "service = 'Repair'").await;
+
+    text(&hooks, "SMamb1", CALLER, "today or tomorrow").await;
+
+    assert_eq!(lead_field(&pool, lead, "urgency").await, None);
+    assert_eq!(
+        lead_field(&pool, lead, "conversation_state")
+            .await
+            .as_deref(),
+        Some("AWAITING_URGENCY")
+    );
+    assert_eq!(
+        last_reply(&pool).await.as_deref(),
+        Some(
+            "Just to check: did you mean Today or This week? Reply 2 for Today or 3 for This week."
+        )
+    );
+    text(&hooks, "SMamb2", CALLER, "3").await;
+    assert_eq!(
+        lead_field(&pool, lead, "urgency").await.as_deref(),
+        Some("This week")
+    );
+    assert_eq!(
+        lead_field(&pool, lead, "invalid_attempts").await.as_deref(),
+        Some("0")
     );
 }
 

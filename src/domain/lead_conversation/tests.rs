@@ -13,7 +13,14 @@ const ACME: Business<'static> = Business {
 };
 
 fn turn(step: Step, body: &str) -> Turn {
-    take_turn(step, body, 0, 0, &ACME)
+    take_turn(step, body, 0, &SoFar::default(), &ACME)
+}
+
+fn after(invalid_attempts: i32) -> SoFar<'static> {
+    SoFar {
+        invalid_attempts,
+        ..SoFar::default()
+    }
 }
 
 fn answered(step: Step, body: &str) -> (Answer, ConversationState, String) {
@@ -22,6 +29,7 @@ fn answered(step: Step, body: &str) -> (Answer, ConversationState, String) {
             answer,
             next,
             reply,
+            ..
         } => (answer, next, reply),
         other => panic!("{body:?} at {step:?} was not accepted: {other:?}"),
     }
@@ -110,7 +118,7 @@ fn c4_a_digit_for_an_unconfigured_label_is_unclear() {
         labels: &THREE[..2],
     };
     assert_eq!(
-        take_turn(Step::Service, "3", 0, 0, &two),
+        take_turn(Step::Service, "3", 0, &after(0), &two),
         Turn::Refused {
             attempts: 1,
             reply:
@@ -138,26 +146,30 @@ fn c5_c6_short_digit_only_and_long_services_are_refused() {
 
 #[test]
 fn c9_c15_urgency_table() {
+    use Urgency::*;
     let cases = [
-        ("1", "Emergency"),
-        ("emergency", "Emergency"),
-        ("URGENT!", "Emergency"),
-        ("2", "Today"),
-        ("today", "Today"),
-        ("ASAP", "Today"),
-        ("3", "This week"),
-        ("week", "This week"),
-        ("This Week!", "This week"),
-        ("this   week", "This week"),
-        ("4", "Quote"),
-        ("quote", "Quote"),
-        ("estimate", "Quote"),
+        ("1", Emergency),
+        ("emergency", Emergency),
+        ("URGENT!", Emergency),
+        ("emergency please", Emergency),
+        ("2", Today),
+        ("today", Today),
+        ("ASAP", Today),
+        ("today please", Today),
+        ("3", ThisWeek),
+        ("week", ThisWeek),
+        ("This Week!", ThisWeek),
+        ("this   week", ThisWeek),
+        ("tomorrow", ThisWeek),
+        ("4", Quote),
+        ("quote", Quote),
+        ("estimate", Quote),
     ];
     for (body, stored) in cases {
         let (answer, next, reply) = answered(Step::Urgency, body);
         assert_eq!(answer, Answer::Urgency(stored), "{body}");
         assert_eq!(next, ConversationState::Awaiting(Step::Zip));
-        if stored == "Emergency" {
+        if stored == Emergency {
             assert_eq!(
                 reply,
                 "We are alerting Acme Plumbing right away. Meanwhile, what is the ZIP code (or postal code) for the job?"
@@ -166,7 +178,7 @@ fn c9_c15_urgency_table() {
             assert_eq!(reply, ZIP_PROMPT);
         }
     }
-    for body in ["tomorrow", "yes", "5", "emergency please", "0"] {
+    for body in ["yes", "5", "0", "what?"] {
         assert_eq!(refused(Step::Urgency, body), URGENCY_REPROMPT, "{body}");
     }
 }
@@ -196,13 +208,13 @@ fn c16_c25_c58_zip_step() {
 #[test]
 fn c26_third_unclear_answer_hands_off() {
     assert_eq!(
-        take_turn(Step::Zip, "TOMORROW", 0, 2, &ACME),
+        take_turn(Step::Zip, "TOMORROW", 0, &after(2), &ACME),
         Turn::HandOff {
             reply: "Thanks! Someone from Acme Plumbing will follow up with you directly.".into()
         }
     );
     assert_eq!(
-        take_turn(Step::Zip, "TOMORROW", 0, 1, &ACME),
+        take_turn(Step::Zip, "TOMORROW", 0, &after(1), &ACME),
         Turn::Refused {
             attempts: 2,
             reply: ZIP_REPROMPT.into()
@@ -212,20 +224,23 @@ fn c26_third_unclear_answer_hands_off() {
 
 #[test]
 fn c28_c31_best_time_table() {
+    use BestTime::*;
     let cases = [
-        ("1", "Morning"),
-        ("Morning", "Morning"),
-        ("am", "Morning"),
-        ("2", "Afternoon"),
-        ("PM", "Afternoon"),
-        ("afternoon.", "Afternoon"),
-        ("3", "Evening"),
-        ("evening", "Evening"),
-        ("tonight", "Evening"),
-        ("4", "ASAP"),
-        ("anytime", "ASAP"),
-        ("Any time", "ASAP"),
-        ("asap", "ASAP"),
+        ("1", Morning),
+        ("Morning", Morning),
+        ("am", Morning),
+        ("2", Afternoon),
+        ("PM", Afternoon),
+        ("afternoon.", Afternoon),
+        ("3", Evening),
+        ("evening", Evening),
+        ("tonight", Evening),
+        ("after 5", Evening),
+        ("4", Anytime),
+        ("anytime", Anytime),
+        ("Any time", Anytime),
+        ("asap", Anytime),
+        ("whenever", Anytime),
     ];
     for (body, stored) in cases {
         let (answer, next, reply) = answered(Step::BestTime, body);
@@ -233,7 +248,7 @@ fn c28_c31_best_time_table() {
         assert_eq!(next, ConversationState::Awaiting(Step::Name));
         assert_eq!(reply, NAME_PROMPT);
     }
-    for body in ["after 5", "5", "whenever"] {
+    for body in ["idk", "depends", "call me"] {
         assert_eq!(refused(Step::BestTime, body), BEST_TIME_REPROMPT, "{body}");
     }
 }
@@ -277,12 +292,12 @@ fn c51_media_only_is_neither_an_answer_nor_unclear() {
         Step::BestTime,
         Step::Name,
     ] {
-        assert_eq!(take_turn(step, "", 1, 2, &ACME), Turn::MediaOnly);
-        assert_eq!(take_turn(step, "  ", 3, 0, &ACME), Turn::MediaOnly);
+        assert_eq!(take_turn(step, "", 1, &after(2), &ACME), Turn::MediaOnly);
+        assert_eq!(take_turn(step, "  ", 3, &after(0), &ACME), Turn::MediaOnly);
     }
     // A caption with the photo is an answer.
     assert!(matches!(
-        take_turn(Step::Service, "Leaking pipe", 1, 0, &ACME),
+        take_turn(Step::Service, "Leaking pipe", 1, &after(0), &ACME),
         Turn::Answered { .. }
     ));
 }
@@ -307,4 +322,81 @@ fn every_valid_answer_moves_exactly_one_step() {
     for (step, body, expected) in path {
         assert_eq!(answered(step, body).1, expected);
     }
+}
+
+#[test]
+fn an_answer_given_early_is_kept_and_its_question_skipped() {
+    let Turn::Answered {
+        volunteered,
+        next,
+        reply,
+        ..
+    } = turn(Step::Urgency, "today please, 78704")
+    else {
+        panic!("not answered");
+    };
+    assert_eq!(volunteered, vec![postal("78704", "US")]);
+    assert_eq!(next, ConversationState::Awaiting(Step::BestTime));
+    assert_eq!(reply, BEST_TIME_PROMPT);
+}
+
+#[test]
+fn a_step_answered_earlier_is_skipped_and_its_answer_not_replaced() {
+    let so_far = SoFar {
+        answered: &[Step::Service, Step::Urgency, Step::Zip, Step::Name],
+        name: Some("Pat"),
+        ..SoFar::default()
+    };
+    let Turn::Answered {
+        volunteered,
+        next,
+        reply,
+        ..
+    } = take_turn(Step::BestTime, "evenings, this is Sam", 0, &so_far, &ACME)
+    else {
+        panic!("not answered");
+    };
+    assert!(volunteered.is_empty(), "the name given before stands");
+    assert_eq!(next, ConversationState::Completed);
+    assert_eq!(
+        reply,
+        "Thanks, Pat! Acme Plumbing has your request and will reach out soon."
+    );
+}
+
+#[test]
+fn an_emergency_with_its_zip_goes_straight_to_the_best_time() {
+    let Turn::Answered { next, reply, .. } = turn(Step::Urgency, "emergency 78704") else {
+        panic!("not answered");
+    };
+    assert_eq!(next, ConversationState::Awaiting(Step::BestTime));
+    assert_eq!(
+        reply,
+        "We are alerting Acme Plumbing right away. Meanwhile: When is the best time to reach you? Reply 1 Morning, 2 Afternoon, 3 Evening, 4 Anytime."
+    );
+}
+
+#[test]
+fn an_ambiguous_answer_is_asked_about_and_counts_as_an_attempt() {
+    assert_eq!(
+        turn(Step::Urgency, "1 or 2"),
+        Turn::Refused {
+            attempts: 1,
+            reply: "Just to check: did you mean Emergency or Today? Reply 1 for Emergency or 2 for Today.".into()
+        }
+    );
+    assert_eq!(
+        turn(Step::BestTime, "next week"),
+        Turn::Refused {
+            attempts: 1,
+            reply: BEST_TIME_REPROMPT.into()
+        }
+    );
+    assert_eq!(
+        turn(Step::Urgency, "next week"),
+        Turn::Refused {
+            attempts: 1,
+            reply: "Got it: next week. Which is closest? Reply 1 Emergency, 2 Today, 3 This week, or 4 Quote.".into()
+        }
+    );
 }

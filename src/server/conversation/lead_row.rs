@@ -6,7 +6,7 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::domain::{
-    lead_conversation::{Answer, ConversationState},
+    lead_conversation::{Answer, ConversationState, Step},
     owner_texts::KnownFields,
 };
 
@@ -63,12 +63,27 @@ impl ConversationLead {
         let mut lead = self.clone();
         match answer {
             Answer::Service { service, .. } => lead.service = Some(service.clone()),
-            Answer::Urgency(urgency) => lead.urgency = Some((*urgency).to_owned()),
+            Answer::Urgency(urgency) => lead.urgency = Some(urgency.as_str().to_owned()),
             Answer::Postal(postal) => lead.postal_code = Some(postal.code.clone()),
-            Answer::BestTime(best) => lead.best_time = Some((*best).to_owned()),
+            Answer::BestTime(best) => lead.best_time = Some(best.as_str().to_owned()),
             Answer::Name(name) => lead.contact_name = name.clone(),
         }
         lead
+    }
+
+    /// The questions this lead already has an answer to (some given early), so the
+    /// conversation does not ask them again.
+    pub fn answered_steps(&self) -> Vec<Step> {
+        [
+            (Step::Service, self.service.is_some()),
+            (Step::Urgency, self.urgency.is_some()),
+            (Step::Zip, self.postal_code.is_some()),
+            (Step::BestTime, self.best_time.is_some()),
+            (Step::Name, self.contact_name.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(step, known)| known.then_some(step))
+        .collect()
     }
 }
 

@@ -8,7 +8,7 @@ use super::{Inbound, lead_row::ConversationLead, nudge, owner_side::to_caller};
 use crate::{
     domain::{
         lead_conversation::{
-            Answer, Business, ConversationState, MAX_INVALID_ATTEMPTS, Step, Turn, take_turn,
+            Answer, Business, ConversationState, MAX_INVALID_ATTEMPTS, SoFar, Step, Turn, take_turn,
         },
         outbound_events::ChangedBy,
         owner_texts,
@@ -30,23 +30,25 @@ pub async fn answer(
         name: &cx.business.name,
         labels: &labels,
     };
-    let turn = take_turn(
-        step,
-        &cx.text.body,
-        cx.text.media_count,
-        lead.invalid_attempts,
-        &business,
-    );
+    let answered = lead.answered_steps();
+    let so_far = SoFar {
+        invalid_attempts: lead.invalid_attempts,
+        answered: &answered,
+        name: lead.contact_name.as_deref(),
+    };
+    let turn = take_turn(step, &cx.text.body, cx.text.media_count, &so_far, &business);
     let reply_key = format!("lead:{}:reply:{}", lead.id, cx.text.message_sid);
     match turn {
         Turn::MediaOnly => Ok("media_stored"),
         Turn::Answered {
             answer,
+            volunteered,
             next,
             reply,
         } => {
-            store_answer(conn, cx, lead, &answer, next).await?;
-            let events = answer_events(lead, &answer, next);
+            let answers: Vec<Answer> = std::iter::once(answer).chain(volunteered).collect();
+            store_answers(conn, cx, lead, &answers, next).await?;
+            let events = answer_events(lead, &answers, next);
             if !events.is_empty() {
                 outbound_events::lead_events(conn, cx.occasion(), lead.id, &events).await?;
             }
@@ -56,8 +58,10 @@ pub async fn answer(
                 "prompt"
             };
             to_caller(conn, cx, lead, kind, reply_key, reply).await?;
-            let lead = lead.with_answer(&answer);
-            alerts_after(conn, cx, &lead, &answer).await?;
+            let lead = answers
+                .iter()
+                .fold(lead.clone(), |lead, answer| lead.with_answer(answer));
+            alerts_after(conn, cx, &lead, &answers, next).await?;
             if matches!(next, ConversationState::Awaiting(_)) {
                 nudge::schedule(conn, lead.id, cx.business, cx.now).await?;
             } else {
@@ -113,15 +117,15 @@ pub async fn answer(
     }
 }
 
-/// What an accepted answer tells webhook subscribers: the ZIP answer qualifies a `NEW` lead
+/// What accepted answers tell webhook subscribers: the ZIP answer qualifies a `NEW` lead
 /// (the status changes by itself), the last answer completes the conversation.
 fn answer_events(
     lead: &ConversationLead,
-    answer: &Answer,
+    answers: &[Answer],
     next: ConversationState,
 ) -> Vec<LeadEvent> {
     let mut events = Vec::new();
-    if matches!(answer, Answer::Postal(_)) && lead.status == "NEW" {
+    if answers.iter().any(|a| matches!(a, Answer::Postal(_))) && lead.status == "NEW" {
         events.push(LeadEvent::StatusChanged {
             previous: lead.status.clone(),
             changed_by: ChangedBy::System,
@@ -134,33 +138,36 @@ fn answer_events(
     events
 }
 
-async fn store_answer(
+/// The step's answer and those given early, in one write.
+async fn store_answers(
     conn: &mut PgConnection,
     cx: &Inbound<'_>,
     lead: &ConversationLead,
-    answer: &Answer,
+    answers: &[Answer],
     next: ConversationState,
 ) -> Result<(), sqlx::Error> {
     let (mut service, mut service_raw, mut urgency, mut postal, mut country, mut best_time) =
         (None, None, None, None, None, None);
     let (mut name_given, mut name) = (false, None);
-    match answer {
-        Answer::Service { service: s, raw } => {
-            service = Some(s.as_str());
-            service_raw = Some(raw.as_str());
-        }
-        Answer::Urgency(value) => urgency = Some(*value),
-        Answer::Postal(code) => {
-            postal = Some(code.code.as_str());
-            country = Some(code.country);
-        }
-        Answer::BestTime(value) => best_time = Some(*value),
-        Answer::Name(value) => {
-            name_given = true;
-            name = value.as_deref();
+    for answer in answers {
+        match answer {
+            Answer::Service { service: s, raw } => {
+                service = Some(s.as_str());
+                service_raw = Some(raw.as_str());
+            }
+            Answer::Urgency(value) => urgency = Some(value.as_str()),
+            Answer::Postal(code) => {
+                postal = Some(code.code.as_str());
+                country = Some(code.country);
+            }
+            Answer::BestTime(value) => best_time = Some(value.as_str()),
+            Answer::Name(value) => {
+                name_given = true;
+                name = value.as_deref();
+            }
         }
     }
-    let qualifies = matches!(answer, Answer::Postal(_));
+    let qualifies = postal.is_some();
     sqlx::query(
         "UPDATE leads SET conversation_state = $2, invalid_attempts = 0,
              billing_required = false, billing_block_reason = NULL,
@@ -194,33 +201,39 @@ async fn store_answer(
     Ok(())
 }
 
-/// The owner alerts an answer triggers, each at most once per lead (§6.3, §7).
+/// The owner alerts a turn triggers, each at most once per lead (§6.3, §7): an emergency, the
+/// summary when the ZIP arrives, the completion when no question is left. One text that
+/// answers several questions can trigger several, in that order.
 async fn alerts_after(
     conn: &mut PgConnection,
     cx: &Inbound<'_>,
     lead: &ConversationLead,
-    answer: &Answer,
+    answers: &[Answer],
+    next: ConversationState,
 ) -> Result<(), sqlx::Error> {
     let link = cx.lead_link(lead.id);
     let name = &cx.business.name;
-    let (column, key, body) = match answer {
-        Answer::Urgency(_) if answer.is_emergency() && cx.business.emergency_alert_enabled => (
+    let mut alerts = Vec::new();
+    if answers.iter().any(Answer::is_emergency) && cx.business.emergency_alert_enabled {
+        alerts.push((
             "emergency_alerted_at",
             "owner_emergency",
             owner_texts::emergency(name, cx.from, lead.service.as_deref(), &link),
-        ),
-        Answer::Postal(_) => {
-            let label: String = sqlx::query_scalar("SELECT label FROM phone_numbers WHERE id = $1")
-                .bind(lead.phone_number_id)
-                .fetch_one(&mut *conn)
-                .await?;
-            (
-                "owner_notified_at",
-                "owner_summary",
-                owner_texts::summary(name, cx.from, &label, lead.known_fields(), &link),
-            )
-        }
-        Answer::Name(_) => (
+        ));
+    }
+    if answers.iter().any(|a| matches!(a, Answer::Postal(_))) {
+        let label: String = sqlx::query_scalar("SELECT label FROM phone_numbers WHERE id = $1")
+            .bind(lead.phone_number_id)
+            .fetch_one(&mut *conn)
+            .await?;
+        alerts.push((
+            "owner_notified_at",
+            "owner_summary",
+            owner_texts::summary(name, cx.from, &label, lead.known_fields(), &link),
+        ));
+    }
+    if next == ConversationState::Completed {
+        alerts.push((
             "completion_notified_at",
             "owner_complete",
             owner_texts::completion_update(
@@ -230,12 +243,13 @@ async fn alerts_after(
                 lead.best_time.as_deref(),
                 &link,
             ),
-        ),
-        _ => return Ok(()),
-    };
-    if claim(conn, lead.id, column, cx).await? {
-        cx.owner_alert(conn, lead, format!("lead:{}:{key}", lead.id), body)
-            .await?;
+        ));
+    }
+    for (column, key, body) in alerts {
+        if claim(conn, lead.id, column, cx).await? {
+            cx.owner_alert(conn, lead, format!("lead:{}:{key}", lead.id), body)
+                .await?;
+        }
     }
     Ok(())
 }
