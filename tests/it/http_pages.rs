@@ -95,6 +95,23 @@ async fn demo_mode_shows_a_banner_on_every_page(pool: PgPool) {
 }
 
 #[sqlx::test]
+async fn the_sign_in_page_shows_the_demo_login_in_demo_mode_only(pool: PgPool) {
+    let demo = callbackcloser::server::router::router(state_with(
+        pool.clone(),
+        config_with(&[("DEMO_MODE", "true")]),
+        test_clock(),
+    ));
+    let page = get(&demo, "/sign-in").await.body;
+    assert!(page.contains("Demo login"), "{page}");
+    assert!(page.contains("demo@callbackcloser.test"));
+    assert!(page.contains("demo-callbacks-2468"));
+
+    let live = get(&app(pool), "/sign-in").await.body;
+    assert!(!live.contains("Demo login"));
+    assert!(!live.contains("demo-callbacks-2468"));
+}
+
+#[sqlx::test]
 async fn unknown_paths_get_the_404_page(pool: PgPool) {
     let app = app(pool);
     let reply = get(&app, "/definitely/not/here").await;

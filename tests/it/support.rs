@@ -30,6 +30,7 @@ pub fn config_with(overrides: &[(&str, &str)]) -> Config {
         ("SESSION_SECRET", SESSION_SECRET),
         ("DATA_ENCRYPTION_KEY", DATA_KEY),
         ("SUPPORT_EMAIL", "help@callbackcloser.test"),
+        ("PUBLIC_BASE_URL", "http://localhost:3000"),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))

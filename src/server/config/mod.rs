@@ -209,3 +209,13 @@ impl Config {
         self.twilio.webhook_auth_token.as_ref().map(Secret::expose)
     }
 }
+
+/// The address to reach a server listening on `addr` from this machine: `0.0.0.0` and `::`
+/// answer on loopback.
+pub fn loopback(addr: std::net::SocketAddr) -> std::net::SocketAddr {
+    if addr.ip().is_unspecified() {
+        std::net::SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), addr.port())
+    } else {
+        addr
+    }
+}

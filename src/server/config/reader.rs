@@ -36,12 +36,13 @@ pub fn read(
         url: r.secret("DATABASE_URL", Need::Always),
         max_connections: r.int("DATABASE_MAX_CONNECTIONS", 10, 2..=100) as u32,
     };
-    let public_base_url = r.base_url(
-        "PUBLIC_BASE_URL",
-        Some("http://localhost:3000"),
-        Need::InProduction,
-    );
     let site_addr = r.site_addr();
+    // Unset outside production: the address this server answers on, so every link, redirect
+    // and cookie agrees with the address the run command prints (a `localhost` base on a
+    // server opened at 127.0.0.1 is another origin: another cookie jar, and a redirect the
+    // page's CSP `form-action` refuses).
+    let served = format!("http://{}", super::loopback(site_addr));
+    let public_base_url = r.base_url("PUBLIC_BASE_URL", Some(&served), Need::InProduction);
     let session_secret = r.session_secret();
     let data_encryption_key = r.data_encryption_key();
     let twilio = r.twilio();

@@ -2,8 +2,6 @@
 //! reached over loopback by the same clients production uses; signature validation stays on
 //! with credentials generated at startup.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-
 use rand::RngCore as _;
 use sqlx::PgPool;
 
@@ -102,6 +100,12 @@ async fn start_stripe(config: &mut Config) -> FakeStripe {
     let webhook_secret = format!("whsec_demo_{}", random_hex());
     let stripe = FakeStripe::new(&secret_key);
     config.stripe.api_base = stripe.spawn().await;
+    // Checkout and the portal are the simulator's pages on its own port: the billing forms
+    // redirect there, which the CSP `form-action` must allow or "Activate plan" does nothing.
+    config
+        .stripe
+        .checkout_origins
+        .push(config.stripe.api_base.trim_end_matches('/').to_owned());
     config.stripe.secret_key = Some(Secret::new(secret_key));
     config.stripe.webhook_secrets = vec![Secret::new(webhook_secret.clone())];
     if config.stripe.price_starter.is_empty() {
@@ -114,7 +118,10 @@ async fn start_stripe(config: &mut Config) -> FakeStripe {
         let mut state = stripe.state();
         state.instant = true;
         state.deliver_to = Some(Delivery {
-            url: format!("http://{}/api/stripe/webhook", loopback(config.site_addr)),
+            url: format!(
+                "http://{}/api/stripe/webhook",
+                crate::server::config::loopback(config.site_addr)
+            ),
             secret: webhook_secret,
         });
     }
@@ -125,16 +132,10 @@ async fn start_stripe(config: &mut Config) -> FakeStripe {
 pub fn webhook_poster(config: &Config, auth_token: &str) -> WebhookPoster {
     WebhookPoster::new(
         &config.public_base_url,
-        &format!("http://{}", loopback(config.site_addr)),
+        &format!(
+            "http://{}",
+            crate::server::config::loopback(config.site_addr)
+        ),
         auth_token,
     )
-}
-
-/// The address this server answers on, reachable from inside the process.
-fn loopback(addr: SocketAddr) -> SocketAddr {
-    if addr.ip().is_unspecified() {
-        SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), addr.port())
-    } else {
-        addr
-    }
 }

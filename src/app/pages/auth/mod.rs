@@ -128,8 +128,21 @@ pub fn SignInPage() -> impl IntoView {
         None => "/sign-up".to_owned(),
     };
     let state = form_state();
+    let site = crate::app::use_site_info();
     view! {
         <AuthCard title="Sign in">
+            <Suspense fallback=|| ()>
+                {move || {
+                    site.get().and_then(Result::ok).and_then(|info| info.demo_login).map(|login| view! {
+                        <p role="note" class="mt-2 rounded-lg bg-amber-50 px-3 py-2 text-sm text-amber-900">
+                            <strong>"Demo login: "</strong>
+                            <span data-demo-email>{login.email}</span>
+                            " / "
+                            <span data-demo-password>{login.password}</span>
+                        </p>
+                    })
+                }}
+            </Suspense>
             {reset_done.then(|| view! {
                 <p role="status" class="mt-2 rounded-lg bg-teal-50 px-3 py-2 text-teal-900">"Password set. Sign in with your new password."</p>
             })}

@@ -48,7 +48,7 @@ fn development_needs_only_a_database_url() {
     let (config, report) = read_map(&[("DATABASE_URL", "postgres://localhost/db")], None);
     let config = config.expect("valid development config");
     assert_eq!(config.app_env, AppEnv::Development);
-    assert_eq!(config.public_base_url, "http://localhost:3000");
+    assert_eq!(config.public_base_url, "http://127.0.0.1:3000");
     assert_eq!(config.rate_limits.twilio_auth_max, 240);
     assert_eq!(config.plans.starter_conversations, 200);
     assert_eq!(config.plans.pro_conversations, 1000);
@@ -276,4 +276,31 @@ fn the_report_never_prints_secret_values() {
         .find(|l| l.starts_with("SESSION_SECRET"))
         .unwrap();
     assert!(line.contains(" ok "), "{line}");
+}
+
+#[test]
+fn the_public_base_url_defaults_to_the_address_served() {
+    let (config, _) = read_map(
+        &[
+            ("DATABASE_URL", "postgres://localhost/db"),
+            ("LEPTOS_SITE_ADDR", "0.0.0.0:8080"),
+        ],
+        None,
+    );
+    assert_eq!(
+        config.expect("valid").public_base_url,
+        "http://127.0.0.1:8080"
+    );
+    let (config, _) = read_map(
+        &[
+            ("DATABASE_URL", "postgres://localhost/db"),
+            ("LEPTOS_SITE_ADDR", "127.0.0.1:3000"),
+            ("PUBLIC_BASE_URL", "https://app.example.com"),
+        ],
+        None,
+    );
+    assert_eq!(
+        config.expect("valid").public_base_url,
+        "https://app.example.com"
+    );
 }
