@@ -95,11 +95,7 @@ impl Urgency {
 
     /// Its digit in the question's menu.
     pub fn digit(self) -> usize {
-        Self::ALL
-            .iter()
-            .position(|o| *o == self)
-            .unwrap_or_default()
-            + 1
+        menu_digit(&Self::ALL, self)
     }
 }
 
@@ -131,12 +127,13 @@ impl BestTime {
     }
 
     pub fn digit(self) -> usize {
-        Self::ALL
-            .iter()
-            .position(|o| *o == self)
-            .unwrap_or_default()
-            + 1
+        menu_digit(&Self::ALL, self)
     }
+}
+
+/// An option's digit in its question's menu (the first is 1).
+fn menu_digit<T: PartialEq>(menu: &[T], option: T) -> usize {
+    menu.iter().position(|o| *o == option).unwrap_or_default() + 1
 }
 
 /// A valid answer, as stored on the lead.

@@ -379,3 +379,25 @@ async fn seed_demo_creates_the_demo_business_once_and_its_owner_can_sign_in(pool
     assert_eq!(leads_page.status, 200);
     assert!(leads_page.body.contains("Demo Heating &amp; Plumbing"));
 }
+
+/// Checkout and the portal are the Stripe simulator's own pages: the billing forms' redirect
+/// there must pass the pages' CSP `form-action`, or "Activate plan (demo)" silently does nothing.
+#[sqlx::test]
+async fn the_billing_forms_may_redirect_to_the_demo_stripe_simulator(pool: PgPool) {
+    let mut config = crate::support::config_with(&[("DEMO_MODE", "true")]);
+    let _simulators = demo::start_simulators(&mut config).await;
+    let simulator = config.stripe.api_base.trim_end_matches('/').to_owned();
+    assert!(simulator.starts_with("http://127.0.0.1:"), "{simulator}");
+    let app = callbackcloser::server::router::router(crate::support::state_with(
+        pool,
+        config,
+        crate::support::test_clock(),
+    ));
+    let page = crate::support::get(&app, "/sign-in").await;
+    let policy = page.header("content-security-policy").unwrap_or_default();
+    let form_action = policy
+        .split(';')
+        .find(|directive| directive.trim_start().starts_with("form-action"))
+        .unwrap_or_default();
+    assert!(form_action.contains(&simulator), "{policy}");
+}
