@@ -1,6 +1,7 @@
 //! The outbox and job queue (operations.md §7): enqueue in the caller's transaction, claim with
 //! `FOR UPDATE SKIP LOCKED`, leases, backoff, dead jobs, and the in-process worker.
 
+mod claim;
 pub mod heartbeat;
 pub mod kind;
 mod listener;
