@@ -9,6 +9,11 @@ use super::{
     queue::{ClaimedJob, ClaimedRow, LEASE},
 };
 
+/// A job waiting for its time, which has come.
+const QUEUED_AND_DUE: &str = "status = 'queued' AND next_run_at <= $1";
+/// A job whose worker died before its lease ran out (the final attempt is the reaper's).
+const LEASE_EXPIRED: &str = "status = 'running' AND locked_until < $1 AND attempts < max_attempts";
+
 /// How many due jobs a fair claim looks at before choosing (newest-due last).
 const FAIR_WINDOW: i64 = 200;
 
@@ -34,11 +39,7 @@ pub async fn claim(
     // The due rows, earliest first, as two index scans on (status, next_run_at) that stop at the
     // limit: one condition with OR made Postgres fetch and sort every due row on each claim
     // (6 ms at 9 000 due sends, and the claim runs on every wake-up of the loop).
-    let scan = |status: &str, filter: &str, limit: &str, lock: &str| {
-        let due = match status {
-            "queued" => "status = 'queued' AND next_run_at <= $1",
-            _ => "status = 'running' AND locked_until < $1 AND attempts < max_attempts",
-        };
+    let scan = |due: &str, filter: &str, limit: &str, lock: &str| {
         format!(
             "SELECT id, business_id, next_run_at FROM jobs j
              WHERE {due} AND kind = ANY($2) {filter}
@@ -51,8 +52,8 @@ pub async fn claim(
             "queued AS ({}), expired AS ({}),
              due AS (SELECT id FROM (SELECT * FROM queued UNION ALL SELECT * FROM expired) AS d
                      ORDER BY next_run_at LIMIT $4)",
-            scan("queued", "", "$4", "FOR UPDATE SKIP LOCKED"),
-            scan("running", "", "$4", "FOR UPDATE SKIP LOCKED"),
+            scan(QUEUED_AND_DUE, "", "$4", "FOR UPDATE SKIP LOCKED"),
+            scan(LEASE_EXPIRED, "", "$4", "FOR UPDATE SKIP LOCKED"),
         ),
         Some(_) => {
             // A business at its share is passed over inside the scans, so its backlog can
@@ -79,8 +80,8 @@ pub async fn claim(
                      WHERE id IN (SELECT id FROM ranked WHERE business_id IS NULL OR slot <= $6)
                      ORDER BY next_run_at LIMIT $4 FOR UPDATE SKIP LOCKED
                  )",
-                scan("queued", below_share, &window, ""),
-                scan("running", below_share, &window, ""),
+                scan(QUEUED_AND_DUE, below_share, &window, ""),
+                scan(LEASE_EXPIRED, below_share, &window, ""),
             )
         }
     };
